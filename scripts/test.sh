@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test: builds the native tree (release, then ASan + UBSan) and runs the suites.
+# Installs what is missing with apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_packages "${NATIVE_PACKAGES[@]}"
+
+echo "== native build and tests (release)"
+build_native build
+ctest --test-dir build --output-on-failure -j "$(nproc)"
+
+echo "== native build and tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+build_native build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHAN_SANITIZE=ON -DHAN_NATIVE_ARCH=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$(nproc)"

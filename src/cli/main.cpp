@@ -1,0 +1,347 @@
+// han: the command-line tool. Each command is a function taking its arguments; errors are one line
+// on stderr and a non-zero exit code (1 for a failure, 2 for a usage mistake).
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "io/model_file.h"
+#include "model/config.h"
+
+namespace {
+
+// Keys come out in the order written: label before sentences, start before end.
+using json = nlohmann::ordered_json;
+
+struct UsageError : han::Error {
+  using han::Error::Error;
+};
+
+// Positional arguments and --flags (with or without a value) of one command.
+class Args {
+ public:
+  Args(const std::vector<std::string>& argv, const std::vector<std::string>& switches,
+       const std::vector<std::string>& options, const std::string& command) {
+    for (size_t i = 0; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      if (a.size() > 2 && a.rfind("--", 0) == 0) {
+        std::string name = a.substr(2), value;
+        const size_t eq = name.find('=');
+        if (eq != std::string::npos) {
+          value = name.substr(eq + 1);
+          name = name.substr(0, eq);
+        }
+        if (contains(switches, name) && eq == std::string::npos) {
+          flags_[name] = "";
+        } else if (contains(options, name)) {
+          if (eq == std::string::npos) {
+            if (i + 1 >= argv.size())
+              throw UsageError("han " + command + ": --" + name + " needs a value");
+            value = argv[++i];
+          }
+          flags_[name] = value;
+        } else {
+          throw UsageError("han " + command + ": unknown option '" + a + "' (see 'han " + command +
+                           " --help')");
+        }
+      } else {
+        positional_.push_back(a);
+      }
+    }
+  }
+  bool has(const std::string& flag) const { return flags_.count(flag) > 0; }
+  std::string get(const std::string& flag, const std::string& fallback) const {
+    auto it = flags_.find(flag);
+    return it == flags_.end() ? fallback : it->second;
+  }
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  static bool contains(const std::vector<std::string>& list, const std::string& s) {
+    for (const std::string& x : list) {
+      if (x == s) return true;
+    }
+    return false;
+  }
+  std::map<std::string, std::string> flags_;
+  std::vector<std::string> positional_;
+};
+
+std::string read_input(const std::string& path) {
+  std::ostringstream buffer;
+  if (path == "-") {
+    buffer << std::cin.rdbuf();
+    return buffer.str();
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw han::Error("cannot open input file '" + path + "'");
+  buffer << file.rdbuf();
+  return buffer.str();
+}
+
+// Invalid UTF-8 in the input shows as U+FFFD in the JSON instead of failing the whole output.
+std::string dump(const json& j, int indent) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+json prediction_json(const han::Model& model, const han::Prediction& p) {
+  json probabilities = json::object();
+  for (size_t k = 0; k < model.labels.size(); ++k) {
+    probabilities[model.labels[k]] = p.probabilities[k];
+  }
+  json sentences = json::array();
+  for (const han::SentenceAttention& s : p.sentences) {
+    json words = json::array();
+    for (const han::WordAttention& w : s.words) {
+      words.push_back({{"text", w.text},
+                       {"start", w.span.byte_start},
+                       {"end", w.span.byte_end},
+                       {"weight", w.weight}});
+    }
+    sentences.push_back({{"text", s.text},
+                         {"start", s.span.byte_start},
+                         {"end", s.span.byte_end},
+                         {"weight", s.weight},
+                         {"words", words}});
+  }
+  return {{"label", model.labels[p.label]},
+          {"probabilities", probabilities},
+          {"truncated", p.truncated},
+          {"sentences", sentences}};
+}
+
+std::string bar(double fraction, int width) {
+  const int filled = static_cast<int>(fraction * width + 0.5);
+  std::string s;
+  for (int i = 0; i < width; ++i) s += i < filled ? "█" : "·";
+  return s;
+}
+
+void print_prediction_text(const han::Model& model, const han::Prediction& p) {
+  std::cout << model.labels[p.label] << "  " << std::fixed << std::setprecision(4)
+            << p.probabilities[p.label] << "  (";
+  for (size_t k = 0; k < model.labels.size(); ++k) {
+    std::cout << (k ? ", " : "") << model.labels[k] << " " << p.probabilities[k];
+  }
+  std::cout << ")" << (p.truncated ? "  [text truncated by the model's limits]" : "") << "\n";
+  if (p.sentences.empty()) std::cout << "(no words)\n";
+  for (size_t s = 0; s < p.sentences.size(); ++s) {
+    const han::SentenceAttention& sentence = p.sentences[s];
+    std::cout << "\n"
+              << bar(sentence.weight, 10) << " " << std::setprecision(3) << sentence.weight << "  "
+              << sentence.text << "\n    ";
+    for (size_t w = 0; w < sentence.words.size(); ++w) {
+      std::cout << (w ? "  " : "") << sentence.words[w].text << " " << std::setprecision(2)
+                << sentence.words[w].weight;
+    }
+    std::cout << "\n";
+  }
+}
+
+const char* kPredictHelp = R"(usage: han predict MODEL [FILE|-] [options]
+
+Classifies the text in FILE (or standard input) and prints the label, the probability of every
+label, and the attention weight of every sentence and word, with byte offsets into the input.
+
+options:
+  --format json|text   json (default): one JSON object; text: the review with its weights
+  --lines              one document per input line (JSON Lines with --format json)
+  --pretty             indent the JSON
+  --no-verify          skip the golden test cases stored in the model
+  --help               show this help
+)";
+
+int cmd_predict(const std::vector<std::string>& argv) {
+  const Args args(argv, {"lines", "pretty", "no-verify", "help"}, {"format"}, "predict");
+  if (args.has("help")) {
+    std::cout << kPredictHelp;
+    return 0;
+  }
+  const auto& pos = args.positional();
+  if (pos.empty() || pos.size() > 2) throw UsageError("han predict: expected MODEL [FILE|-]");
+  const std::string format = args.get("format", "json");
+  if (format != "json" && format != "text") {
+    throw UsageError("han predict: --format must be json or text");
+  }
+  const han::Model model = han::read_model_file(pos[0], {!args.has("no-verify")});
+  const std::string input = read_input(pos.size() == 2 ? pos[1] : "-");
+
+  std::vector<std::string> documents;
+  if (args.has("lines")) {
+    std::istringstream lines(input);
+    for (std::string line; std::getline(lines, line);) documents.push_back(line);
+  } else {
+    documents.push_back(input);
+  }
+  const int indent = args.has("pretty") ? 2 : -1;
+  for (size_t d = 0; d < documents.size(); ++d) {
+    const han::Prediction p = model.predict(documents[d]);
+    if (format == "json") {
+      std::cout << dump(prediction_json(model, p), indent) << "\n";
+    } else {
+      if (d) std::cout << "\n────────\n\n";
+      print_prediction_text(model, p);
+    }
+  }
+  return 0;
+}
+
+const char* kInspectHelp = R"(usage: han inspect MODEL [options]
+
+Shows the model's architecture with per-layer parameter counts, its vocabulary size, labels and
+tokenizer settings, and runs its golden test cases (the exit code is 1 if one fails).
+
+options:
+  --json   print the same as one JSON object
+  --help   show this help
+)";
+
+std::string describe_encoder(const han::EncoderConfig& e) {
+  std::string s = e.bidirectional ? "bidirectional " : "";
+  s += e.cell == han::CellType::Gru ? "GRU" : "LSTM";
+  s += " " + std::to_string(e.units);
+  if (e.bidirectional) {
+    const char* merges[] = {"concat", "sum", "ave", "mul"};
+    s += std::string(", merge ") + merges[static_cast<int>(e.merge)];
+  }
+  if (e.cell == han::CellType::Gru) s += e.reset_after ? ", reset_after" : ", reset_before";
+  s += ", " + std::string(han::activation_name(e.recurrent_activation));
+  return s;
+}
+
+std::string describe_attention(const han::AttentionConfig& a) {
+  return std::to_string(a.units) + " units, " + std::string(han::activation_name(a.activation)) +
+         (a.use_bias ? ", bias" : ", no bias");
+}
+
+int cmd_inspect(const std::vector<std::string>& argv) {
+  const Args args(argv, {"json", "help"}, {}, "inspect");
+  if (args.has("help")) {
+    std::cout << kInspectHelp;
+    return 0;
+  }
+  if (args.positional().size() != 1) throw UsageError("han inspect: expected MODEL");
+  const std::string& path = args.positional()[0];
+  han::Model model = han::read_model_file(path, {false});
+  const han::HanConfig& c = model.config();
+
+  struct Layer {
+    std::string name, description;
+    int output;
+    uint64_t parameters = 0;
+  };
+  std::vector<Layer> layers = {
+      {"embedding", std::to_string(c.vocab_size) + " x " + std::to_string(c.embedding_dim),
+       c.embedding_dim},
+      {"word_encoder", describe_encoder(c.word_encoder), c.word_encoder.output_dim()},
+      {"word_attention", describe_attention(c.word_attention), c.word_encoder.output_dim()},
+      {"sentence_encoder", describe_encoder(c.sentence_encoder), c.sentence_encoder.output_dim()},
+      {"sentence_attention", describe_attention(c.sentence_attention),
+       c.sentence_encoder.output_dim()},
+      {"output", std::string(han::activation_name(c.output_activation)), c.num_labels}};
+  uint64_t total = 0;
+  han::visit_han_params(model.params, [&](const std::string& name, han::Matrix<float>& m, bool) {
+    const std::string layer = name.substr(0, name.find('.'));
+    for (Layer& l : layers) {
+      if (l.name == layer) l.parameters += static_cast<uint64_t>(m.size());
+    }
+    total += static_cast<uint64_t>(m.size());
+  });
+  const han::GoldenReport golden = model.check_golden();
+
+  if (args.has("json")) {
+    json j = {{"file", path},
+              {"labels", model.labels},
+              {"vocabulary_size", model.vocabulary.size()},
+              {"tokenizer", json(han::to_json(model.tokenizer))},
+              {"metadata", json::parse(model.metadata_json)},
+              {"parameters", total},
+              {"layers", json::array()},
+              {"golden",
+               {{"cases", golden.cases},
+                {"max_abs_diff", golden.max_abs_diff},
+                {"tolerance", model.golden_tolerance},
+                {"passed", golden.failure.empty()}}}};
+    for (const Layer& l : layers) {
+      j["layers"].push_back({{"name", l.name},
+                             {"description", l.description},
+                             {"output", l.output},
+                             {"parameters", l.parameters}});
+    }
+    if (!golden.failure.empty()) j["golden"]["failure"] = golden.failure;
+    std::cout << dump(j, 2) << "\n";
+  } else {
+    std::cout << "model       " << path << "\n";
+    std::cout << "labels      ";
+    for (size_t k = 0; k < model.labels.size(); ++k)
+      std::cout << (k ? ", " : "") << model.labels[k];
+    std::cout << "\nvocabulary  " << model.vocabulary.size()
+              << " entries (ids 0 and 1: padding, unknown)\n";
+    std::cout << "tokenizer   " << han::to_json(model.tokenizer).dump() << "\n";
+    std::cout << "metadata    " << model.metadata_json << "\n\n";
+    std::cout << std::left << std::setw(20) << "layer" << std::setw(58) << "configuration"
+              << std::setw(8) << "output" << std::right << std::setw(12) << "parameters"
+              << "\n";
+    std::cout << std::string(98, '-') << "\n";
+    for (const Layer& l : layers) {
+      std::cout << std::left << std::setw(20) << l.name << std::setw(58) << l.description
+                << std::setw(8) << l.output << std::right << std::setw(12) << l.parameters << "\n";
+    }
+    std::cout << std::string(98, '-') << "\n";
+    std::cout << std::left << std::setw(86) << "total" << std::right << std::setw(12) << total
+              << "\n\n";
+    std::cout << "golden tests  ";
+    if (golden.failure.empty()) {
+      std::cout << golden.cases << "/" << golden.cases << " passed (max |diff| " << std::scientific
+                << std::setprecision(1) << golden.max_abs_diff << ", tolerance "
+                << model.golden_tolerance << ")\n";
+    } else {
+      std::cout << "FAILED: " << golden.failure << "\n";
+    }
+  }
+  return golden.failure.empty() ? 0 : 1;
+}
+
+const char* kHelp = R"(han: explainable text classification with Hierarchical Attention Networks
+
+usage: han <command> [arguments]
+
+commands:
+  predict   classify text; print label, probabilities and word/sentence attention
+  inspect   show a model's architecture, parameter counts, vocabulary, labels and golden tests
+
+Run 'han <command> --help' for the options of a command.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
+      {"predict", cmd_predict}, {"inspect", cmd_inspect}};
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kHelp;
+    return args.empty() ? 2 : 0;
+  }
+  auto command = commands.find(args[0]);
+  try {
+    if (command == commands.end()) {
+      throw UsageError("unknown command '" + args[0] + "' (see 'han --help')");
+    }
+    return command->second(std::vector<std::string>(args.begin() + 1, args.end()));
+  } catch (const UsageError& e) {
+    std::cerr << "han: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "han: error: " << e.what() << "\n";
+    return 1;
+  }
+}

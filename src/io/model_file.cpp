@@ -1,0 +1,466 @@
+#include "io/model_file.h"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "io/crc32.h"
+#include "model/config.h"
+#include "text/utf8.h"
+
+namespace han {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint8_t kMagic[8] = {0x89, 'H', 'A', 'N', '\r', '\n', 0x1A, '\n'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderSize = 24;  // magic, version, section count, file length
+constexpr size_t kChecksumSize = 4;
+constexpr uint64_t kMaxFileSize = uint64_t{1} << 31;
+constexpr uint32_t kMaxSections = 16;
+constexpr size_t kMaxWordBytes = 1024;
+constexpr size_t kMaxTensorName = 256;
+constexpr uint32_t kMaxRank = 4;
+constexpr size_t kMaxGoldenCases = 1000;
+constexpr uint8_t kFloat32 = 1;
+
+// Reads little-endian fields from one region of the file, checking every read against its end.
+class Cursor {
+ public:
+  Cursor(const uint8_t* data, size_t size, std::string where)
+      : data_(data), size_(size), where_(std::move(where)) {}
+
+  size_t remaining() const { return size_ - pos_; }
+  bool at_end() const { return pos_ == size_; }
+
+  const uint8_t* take(uint64_t n, const char* field) {
+    if (n > remaining()) {
+      throw Error(where_ + ": " + field + " needs " + std::to_string(n) + " bytes but only " +
+                  std::to_string(remaining()) + " remain");
+    }
+    const uint8_t* p = data_ + pos_;
+    pos_ += static_cast<size_t>(n);
+    return p;
+  }
+  template <typename Int>
+  Int read(const char* field) {
+    const uint8_t* p = take(sizeof(Int), field);
+    Int value = 0;
+    for (size_t i = 0; i < sizeof(Int); ++i) value |= static_cast<Int>(Int{p[i]} << (8 * i));
+    return value;
+  }
+  std::string read_string(uint64_t n, const char* field) {
+    const uint8_t* p = take(n, field);
+    return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+  }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_ = 0;
+  std::string where_;
+};
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const utf8::Decoded d = utf8::decode(s, i);
+    // A decoded U+FFFD is only legitimate when the text really spells it (EF BF BD).
+    if (d.code_point == utf8::kReplacementCharacter &&
+        s.compare(i, d.byte_length, "\xEF\xBF\xBD")) {
+      return false;
+    }
+    i += d.byte_length;
+  }
+  return true;
+}
+
+std::string shape_string(const std::vector<uint64_t>& dims) {
+  std::string s;
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? "x" : "") + std::to_string(dims[i]);
+  return s;
+}
+
+json parse_json(const uint8_t* data, size_t size, const char* section) {
+  try {
+    return json::parse(data, data + size);
+  } catch (const json::exception& e) {
+    throw Error(std::string(section) + ": invalid JSON (" + e.what() + ")");
+  }
+}
+
+struct Sections {
+  std::map<std::string, std::pair<const uint8_t*, size_t>> payloads;
+  std::pair<const uint8_t*, size_t> get(const std::string& tag) const {
+    auto it = payloads.find(tag);
+    if (it == payloads.end()) throw Error("section " + tag + ": missing");
+    return it->second;
+  }
+};
+
+Sections read_container(const uint8_t* data, size_t size) {
+  if (size < kHeaderSize + kChecksumSize) {
+    throw Error("not a han model file: only " + std::to_string(size) + " bytes");
+  }
+  if (std::memcmp(data, kMagic, sizeof kMagic) != 0) {
+    throw Error("not a han model file: the first bytes are not the han magic number");
+  }
+  Cursor header(data + 8, kHeaderSize - 8, "header");
+  const uint32_t version = header.read<uint32_t>("version");
+  if (version != kVersion) {
+    throw Error("unsupported model format version " + std::to_string(version) +
+                " (this build reads version " + std::to_string(kVersion) + ")");
+  }
+  const uint32_t section_count = header.read<uint32_t>("section count");
+  const uint64_t declared = header.read<uint64_t>("file length");
+  if (declared != size) {
+    throw Error(size < declared ? "file is truncated: the header says " + std::to_string(declared) +
+                                      " bytes, found " + std::to_string(size)
+                                : "file has " + std::to_string(size - declared) +
+                                      " unexpected bytes after its declared end");
+  }
+  uint32_t stored_crc = 0;
+  for (size_t i = 0; i < 4; ++i) stored_crc |= uint32_t{data[size - 4 + i]} << (8 * i);
+  const uint32_t actual_crc = crc32(data, size - kChecksumSize);
+  if (stored_crc != actual_crc) {
+    std::ostringstream message;
+    message << "checksum mismatch: the file is corrupted (stored 0x" << std::hex << stored_crc
+            << ", computed 0x" << actual_crc << ")";
+    throw Error(message.str());
+  }
+  if (section_count > kMaxSections) {
+    throw Error("header: " + std::to_string(section_count) + " sections is more than allowed");
+  }
+
+  Sections sections;
+  Cursor body(data + kHeaderSize, size - kHeaderSize - kChecksumSize, "sections");
+  for (uint32_t i = 0; i < section_count; ++i) {
+    const std::string tag = body.read_string(4, "section tag");
+    if (tag != "CONF" && tag != "VOCB" && tag != "TENS" && tag != "GOLD") {
+      throw Error("section " + std::to_string(i + 1) + ": unknown tag '" + tag + "'");
+    }
+    const uint64_t length = body.read<uint64_t>("section length");
+    const uint8_t* payload = body.take(length, ("section " + tag).c_str());
+    if (!sections.payloads.emplace(tag, std::make_pair(payload, length)).second) {
+      throw Error("section " + tag + ": appears twice");
+    }
+  }
+  if (!body.at_end()) {
+    throw Error(std::to_string(body.remaining()) + " unexpected bytes after the last section");
+  }
+  return sections;
+}
+
+std::vector<std::string> read_labels(const json& conf) {
+  auto it = conf.find("labels");
+  if (it == conf.end() || !it->is_array() || it->empty() ||
+      it->size() > static_cast<size_t>(kMaxLabels)) {
+    throw Error("labels: expected an array of 1 to " + std::to_string(kMaxLabels) + " strings");
+  }
+  std::vector<std::string> labels;
+  std::set<std::string> seen;
+  for (const json& label : *it) {
+    if (!label.is_string() || label.get<std::string>().empty()) {
+      throw Error("labels: every label must be a non-empty string");
+    }
+    if (!seen.insert(label.get<std::string>()).second) {
+      throw Error("labels: \"" + label.get<std::string>() + "\" appears twice");
+    }
+    labels.push_back(label.get<std::string>());
+  }
+  return labels;
+}
+
+Vocabulary read_vocabulary(const uint8_t* data, size_t size, int vocab_size) {
+  Cursor in(data, size, "vocabulary");
+  const uint32_t count = in.read<uint32_t>("word count");
+  if (count != static_cast<uint32_t>(vocab_size)) {
+    throw Error("vocabulary: holds " + std::to_string(count) + " words, the configuration says " +
+                std::to_string(vocab_size));
+  }
+  if (uint64_t{count} * 5 > in.remaining()) {
+    throw Error("vocabulary: " + std::to_string(count) + " words cannot fit in " +
+                std::to_string(in.remaining()) + " bytes");
+  }
+  std::vector<std::string> words;
+  words.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t length = in.read<uint32_t>("word length");
+    if (length == 0 || length > kMaxWordBytes) {
+      throw Error("vocabulary: word " + std::to_string(i) + " has length " +
+                  std::to_string(length) + " (allowed 1 to " + std::to_string(kMaxWordBytes) + ")");
+    }
+    words.push_back(in.read_string(length, "word"));
+    if (!is_valid_utf8(words.back())) {
+      throw Error("vocabulary: word " + std::to_string(i) + " is not valid UTF-8");
+    }
+  }
+  if (!in.at_end()) throw Error("vocabulary: unexpected bytes after the last word");
+  return Vocabulary(std::move(words));
+}
+
+struct StoredTensor {
+  std::vector<uint64_t> dims;
+  const uint8_t* data = nullptr;
+  bool used = false;
+};
+
+std::map<std::string, StoredTensor> read_tensor_table(const uint8_t* data, size_t size,
+                                                      uint64_t expected_parameters) {
+  // The configuration fixes the number of weights; refuse before allocating if they cannot be here.
+  if (expected_parameters * 4 > size) {
+    throw Error("tensors: the configuration needs " + std::to_string(expected_parameters) +
+                " weights (" + std::to_string(expected_parameters * 4) +
+                " bytes) but the section holds " + std::to_string(size) + " bytes");
+  }
+  Cursor in(data, size, "tensors");
+  const uint32_t count = in.read<uint32_t>("tensor count");
+  std::map<std::string, StoredTensor> tensors;
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint16_t name_length = in.read<uint16_t>("tensor name length");
+    if (name_length == 0 || name_length > kMaxTensorName) {
+      throw Error("tensor " + std::to_string(i + 1) + ": name length " +
+                  std::to_string(name_length) + " is out of range");
+    }
+    const std::string name = in.read_string(name_length, "tensor name");
+    const uint8_t dtype = in.read<uint8_t>("dtype");
+    if (dtype != kFloat32) {
+      throw Error("tensor " + name + ": dtype " + std::to_string(dtype) +
+                  " is not supported by this version (1 = float32 only)");
+    }
+    const uint8_t rank = in.read<uint8_t>("rank");
+    if (rank == 0 || rank > kMaxRank) {
+      throw Error("tensor " + name + ": rank " + std::to_string(rank) + " is out of range");
+    }
+    StoredTensor tensor;
+    uint64_t elements = 1;
+    for (uint8_t d = 0; d < rank; ++d) {
+      const uint32_t dim = in.read<uint32_t>("dimension");
+      if (dim == 0 || dim > in.remaining() / 4 || elements > in.remaining() / 4 / dim) {
+        throw Error("tensor " + name + ": shape does not fit in the file");
+      }
+      elements *= dim;
+      tensor.dims.push_back(dim);
+    }
+    tensor.data = in.take(elements * 4, ("tensor " + name + " data").c_str());
+    if (!tensors.emplace(name, tensor).second) throw Error("tensor " + name + ": appears twice");
+  }
+  if (!in.at_end()) throw Error("tensors: unexpected bytes after the last tensor");
+  return tensors;
+}
+
+void load_tensors(HanParams<float>& params, std::map<std::string, StoredTensor>& tensors) {
+  visit_han_params(params, [&](const std::string& name, Matrix<float>& m, bool is_vector) {
+    const std::vector<uint64_t> expected =
+        is_vector ? std::vector<uint64_t>{static_cast<uint64_t>(m.cols())}
+                  : std::vector<uint64_t>{static_cast<uint64_t>(m.rows()),
+                                          static_cast<uint64_t>(m.cols())};
+    auto it = tensors.find(name);
+    if (it == tensors.end()) {
+      throw Error("tensor " + name + ": missing (expected " + shape_string(expected) + ")");
+    }
+    StoredTensor& stored = it->second;
+    if (stored.dims != expected) {
+      throw Error("tensor " + name + ": expected " + shape_string(expected) + ", found " +
+                  shape_string(stored.dims));
+    }
+    float* out = m.data();
+    for (Eigen::Index i = 0; i < m.size(); ++i) {
+      const uint8_t* p = stored.data + 4 * i;
+      const uint32_t bits =
+          uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+      std::memcpy(&out[i], &bits, 4);
+      if (!std::isfinite(out[i])) {
+        throw Error("tensor " + name + ": value " + std::to_string(i) + " is not finite");
+      }
+    }
+    stored.used = true;
+  });
+  for (const auto& [name, stored] : tensors) {
+    if (!stored.used) throw Error("tensor " + name + ": not part of this architecture");
+  }
+}
+
+std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tolerance) {
+  if (!gold.is_object()) throw Error("golden cases: expected a JSON object");
+  auto tol = gold.find("tolerance");
+  if (tol == gold.end() || !tol->is_number() || !(tol->get<double>() > 0) ||
+      tol->get<double>() > 1) {
+    throw Error("golden cases: tolerance must be a number in (0, 1]");
+  }
+  tolerance = tol->get<double>();
+  auto cases = gold.find("cases");
+  if (cases == gold.end() || !cases->is_array() || cases->size() > kMaxGoldenCases) {
+    throw Error("golden cases: expected an array of at most " + std::to_string(kMaxGoldenCases) +
+                " cases");
+  }
+  std::vector<GoldenCase> out;
+  for (const json& c : *cases) {
+    const std::string where = "golden case " + std::to_string(out.size() + 1);
+    if (!c.is_object() || !c.contains("text") || !c["text"].is_string() ||
+        !c.contains("probabilities") || !c["probabilities"].is_array()) {
+      throw Error(where + ": expected {\"text\": string, \"probabilities\": [numbers]}");
+    }
+    GoldenCase g{c["text"].get<std::string>(), {}};
+    for (const json& p : c["probabilities"]) {
+      if (!p.is_number()) throw Error(where + ": probabilities must be numbers");
+      g.probabilities.push_back(p.get<double>());
+    }
+    if (g.probabilities.size() != labels) {
+      throw Error(where + ": has " + std::to_string(g.probabilities.size()) +
+                  " probabilities for " + std::to_string(labels) + " labels");
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+// --- writing ---
+
+void put_bytes(std::vector<uint8_t>& out, const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  out.insert(out.end(), p, p + size);
+}
+template <typename Int>
+void put(std::vector<uint8_t>& out, Int value) {
+  for (size_t i = 0; i < sizeof(Int); ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
+}
+void put_section(std::vector<uint8_t>& out, const char* tag, const std::vector<uint8_t>& payload) {
+  put_bytes(out, tag, 4);
+  put<uint64_t>(out, payload.size());
+  put_bytes(out, payload.data(), payload.size());
+}
+std::vector<uint8_t> json_bytes(const json& j) {
+  const std::string s = j.dump();
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+}  // namespace
+
+Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
+  try {
+    const Sections sections = read_container(data, size);
+    Model model;
+
+    const auto [conf_data, conf_size] = sections.get("CONF");
+    const json conf = parse_json(conf_data, conf_size, "configuration");
+    if (!conf.is_object()) throw Error("configuration: expected a JSON object");
+    model.labels = read_labels(conf);
+    const HanConfig config = han_config_from_json(conf, static_cast<int>(model.labels.size()));
+    if (conf.contains("tokenizer")) model.tokenizer = tokenizer_config_from_json(conf["tokenizer"]);
+    if (conf.contains("metadata")) {
+      if (!conf["metadata"].is_object()) throw Error("metadata: expected a JSON object");
+      model.metadata_json = conf["metadata"].dump();
+    }
+
+    const auto [vocab_data, vocab_size] = sections.get("VOCB");
+    model.vocabulary = read_vocabulary(vocab_data, vocab_size, config.vocab_size);
+
+    const auto [tensor_data, tensor_size] = sections.get("TENS");
+    auto tensors = read_tensor_table(tensor_data, tensor_size, han_parameter_count(config));
+    model.params = make_han<float>(config);
+    load_tensors(model.params, tensors);
+
+    const auto [gold_data, gold_size] = sections.get("GOLD");
+    model.golden_cases = read_golden(parse_json(gold_data, gold_size, "golden cases"),
+                                     model.labels.size(), model.golden_tolerance);
+    if (options.verify_golden) {
+      const GoldenReport report = model.check_golden();
+      if (!report.failure.empty()) {
+        throw Error(report.failure + ": the model does not compute what its writer computed");
+      }
+    }
+    return model;
+  } catch (const std::bad_alloc&) {
+    throw Error("not enough memory to load this model");
+  }
+}
+
+Model read_model_file(const std::string& path, const LoadOptions& options) {
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  if (!file) throw Error("cannot open model file '" + path + "': " + std::strerror(errno));
+  const std::streamoff size = file.tellg();
+  if (size < 0 || static_cast<uint64_t>(size) > kMaxFileSize) {
+    throw Error("model file '" + path + "' is larger than 2 GiB or unreadable");
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  file.seekg(0);
+  if (!file.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw Error("cannot read model file '" + path + "'");
+  }
+  try {
+    return read_model(bytes.data(), bytes.size(), options);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+std::vector<uint8_t> write_model(const Model& model) {
+  json conf = to_json(model.config());
+  conf["labels"] = model.labels;
+  conf["tokenizer"] = to_json(model.tokenizer);
+  conf["metadata"] = json::parse(model.metadata_json);
+
+  std::vector<uint8_t> vocab;
+  put<uint32_t>(vocab, static_cast<uint32_t>(model.vocabulary.size()));
+  for (const std::string& word : model.vocabulary.words()) {
+    put<uint32_t>(vocab, static_cast<uint32_t>(word.size()));
+    put_bytes(vocab, word.data(), word.size());
+  }
+
+  std::vector<uint8_t> tensors;
+  uint32_t tensor_count = 0;
+  put<uint32_t>(tensors, 0);  // patched below
+  HanParams<float> params = model.params;
+  visit_han_params(params, [&](const std::string& name, Matrix<float>& m, bool is_vector) {
+    put<uint16_t>(tensors, static_cast<uint16_t>(name.size()));
+    put_bytes(tensors, name.data(), name.size());
+    put<uint8_t>(tensors, kFloat32);
+    put<uint8_t>(tensors, is_vector ? 1 : 2);
+    if (!is_vector) put<uint32_t>(tensors, static_cast<uint32_t>(m.rows()));
+    put<uint32_t>(tensors, static_cast<uint32_t>(m.cols()));
+    for (Eigen::Index i = 0; i < m.size(); ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, m.data() + i, 4);
+      put<uint32_t>(tensors, bits);
+    }
+    ++tensor_count;
+  });
+  for (size_t i = 0; i < 4; ++i) tensors[i] = static_cast<uint8_t>(tensor_count >> (8 * i));
+
+  json gold = {{"tolerance", model.golden_tolerance}, {"cases", json::array()}};
+  for (const GoldenCase& c : model.golden_cases) {
+    gold["cases"].push_back({{"text", c.text}, {"probabilities", c.probabilities}});
+  }
+
+  std::vector<uint8_t> out;
+  put_bytes(out, kMagic, sizeof kMagic);
+  put<uint32_t>(out, kVersion);
+  put<uint32_t>(out, 4);
+  put<uint64_t>(out, 0);  // file length, patched below
+  put_section(out, "CONF", json_bytes(conf));
+  put_section(out, "VOCB", vocab);
+  put_section(out, "TENS", tensors);
+  put_section(out, "GOLD", json_bytes(gold));
+  const uint64_t length = out.size() + kChecksumSize;
+  for (size_t i = 0; i < 8; ++i) out[16 + i] = static_cast<uint8_t>(length >> (8 * i));
+  put<uint32_t>(out, crc32(out.data(), out.size()));
+  return out;
+}
+
+void write_model_file(const Model& model, const std::string& path) {
+  const std::vector<uint8_t> bytes = write_model(model);
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!file) throw Error("cannot write model file '" + path + "': " + std::strerror(errno));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  if (!file) throw Error("cannot write model file '" + path + "'");
+}
+
+}  // namespace han

@@ -1,0 +1,23 @@
+#pragma once
+// Reading and writing the model file format v1 (docs/model-format.md).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+
+namespace han {
+
+struct LoadOptions {
+  bool verify_golden = true;  // run the golden cases stored in the file before returning
+};
+
+// Throws han::Error with a one-line message naming what is wrong.
+Model read_model(const uint8_t* data, size_t size, const LoadOptions& options = {});
+Model read_model_file(const std::string& path, const LoadOptions& options = {});
+
+std::vector<uint8_t> write_model(const Model& model);
+void write_model_file(const Model& model, const std::string& path);
+
+}  // namespace han

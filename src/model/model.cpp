@@ -1,0 +1,102 @@
+#include "model/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace han {
+
+Vocabulary::Vocabulary(std::vector<std::string> words) : words_(std::move(words)) {
+  if (words_.size() < 2) throw Error("vocabulary: needs at least the two reserved entries");
+  ids_.reserve(words_.size());
+  for (size_t i = 2; i < words_.size(); ++i) {
+    if (!ids_.emplace(words_[i], static_cast<int32_t>(i)).second) {
+      throw Error("vocabulary: word " + std::to_string(i) + " (\"" + words_[i] +
+                  "\") appears twice");
+    }
+  }
+}
+
+int32_t Vocabulary::id(std::string_view word) const {
+  auto it = ids_.find(std::string(word));
+  return it == ids_.end() ? kUnknown : it->second;
+}
+
+Document Model::to_ids(const TokenizedText& tokens) const {
+  Document doc(tokens.sentences.size());
+  for (size_t s = 0; s < doc.size(); ++s) {
+    for (const Token& word : tokens.sentences[s].words) doc[s].push_back(vocabulary.id(word.text));
+  }
+  return doc;
+}
+
+Prediction Model::predict(std::string_view text) const {
+  const TokenizedText tokens = tokenize(text, tokenizer);
+  const Document doc = to_ids(tokens);
+  const HanOutput<float> out = han_forward(params, doc);
+
+  Prediction p;
+  p.probabilities.assign(out.probabilities.data(),
+                         out.probabilities.data() + out.probabilities.size());
+  p.label = static_cast<size_t>(std::max_element(p.probabilities.begin(), p.probabilities.end()) -
+                                p.probabilities.begin());
+  p.truncated = tokens.truncated;
+  auto slice = [&](const TextSpan& span) {
+    return std::string(text.substr(span.byte_start, span.byte_end - span.byte_start));
+  };
+  p.sentences.reserve(doc.size());
+  for (size_t s = 0; s < doc.size(); ++s) {
+    const TokenizedSentence& sentence = tokens.sentences[s];
+    SentenceAttention& out_sentence = p.sentences.emplace_back();
+    out_sentence.text = slice(sentence.span);
+    out_sentence.span = sentence.span;
+    out_sentence.weight = out.sentence_weights[static_cast<Eigen::Index>(s)];
+    out_sentence.words.reserve(sentence.words.size());
+    for (size_t w = 0; w < sentence.words.size(); ++w) {
+      out_sentence.words.push_back({slice(sentence.words[w].span), sentence.words[w].span,
+                                    doc[s][w], out.word_weights[s][static_cast<Eigen::Index>(w)]});
+    }
+  }
+  return p;
+}
+
+GoldenReport Model::check_golden() const {
+  GoldenReport report;
+  report.cases = golden_cases.size();
+  for (size_t c = 0; c < golden_cases.size(); ++c) {
+    const GoldenCase& golden = golden_cases[c];
+    const Prediction p = predict(golden.text);
+    if (p.probabilities.size() != golden.probabilities.size()) {
+      report.failure = "golden case " + std::to_string(c + 1) + ": expected " +
+                       std::to_string(golden.probabilities.size()) +
+                       " probabilities, model gives " + std::to_string(p.probabilities.size());
+      return report;
+    }
+    for (size_t k = 0; k < p.probabilities.size(); ++k) {
+      const double diff = std::abs(p.probabilities[k] - golden.probabilities[k]);
+      report.max_abs_diff = std::max(report.max_abs_diff, diff);
+      if (!(diff <= golden_tolerance) && report.failure.empty()) {
+        std::ostringstream message;
+        message << std::setprecision(7) << "golden case " << c + 1 << ": probability of '"
+                << labels.at(k) << "' is " << p.probabilities[k] << ", expected "
+                << golden.probabilities[k] << " (tolerance " << golden_tolerance << ")";
+        report.failure = message.str();
+      }
+    }
+  }
+  return report;
+}
+
+void Model::set_golden_texts(const std::vector<std::string>& texts) {
+  golden_cases.clear();
+  for (const std::string& text : texts) {
+    const Prediction p = predict(text);
+    golden_cases.push_back(
+        {text, std::vector<double>(p.probabilities.begin(), p.probabilities.end())});
+  }
+}
+
+}  // namespace han

@@ -1,0 +1,84 @@
+#pragma once
+// A complete model: the network plus everything needed to run it on raw text.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/han.h"
+#include "text/tokenizer.h"
+
+namespace han {
+
+// Word <-> id. Ids 0 (padding) and 1 (unknown) are reserved and never looked up.
+class Vocabulary {
+ public:
+  static constexpr int32_t kPadding = 0;
+  static constexpr int32_t kUnknown = 1;
+
+  Vocabulary() = default;
+  // Throws han::Error on fewer than two entries or a duplicate word.
+  explicit Vocabulary(std::vector<std::string> words);
+
+  int32_t id(std::string_view word) const;  // kUnknown when absent
+  const std::string& word(int32_t id) const { return words_.at(static_cast<size_t>(id)); }
+  size_t size() const { return words_.size(); }
+  const std::vector<std::string>& words() const { return words_; }
+
+ private:
+  std::vector<std::string> words_;
+  std::unordered_map<std::string, int32_t> ids_;
+};
+
+// A text whose expected output is stored in the model file and checked at load.
+struct GoldenCase {
+  std::string text;
+  std::vector<double> probabilities;
+};
+
+struct WordAttention {
+  std::string text;  // the word as written in the input
+  TextSpan span;
+  int32_t id = 0;
+  float weight = 0;
+};
+
+struct SentenceAttention {
+  std::string text;  // the sentence as written in the input
+  TextSpan span;
+  float weight = 0;
+  std::vector<WordAttention> words;
+};
+
+struct Prediction {
+  size_t label = 0;  // index of the most probable label
+  std::vector<float> probabilities;
+  bool truncated = false;  // the tokenizer's limits dropped part of the text
+  std::vector<SentenceAttention> sentences;
+};
+
+struct GoldenReport {
+  size_t cases = 0;
+  double max_abs_diff = 0;
+  std::string failure;  // empty when every case is within tolerance
+};
+
+struct Model {
+  HanParams<float> params;
+  TokenizerConfig tokenizer;
+  Vocabulary vocabulary;
+  std::vector<std::string> labels;
+  std::vector<GoldenCase> golden_cases;
+  double golden_tolerance = 1e-4;
+  std::string metadata_json = "{}";  // free-form JSON object kept with the model
+
+  const HanConfig& config() const { return params.config; }
+  Document to_ids(const TokenizedText& tokens) const;
+  Prediction predict(std::string_view text) const;
+  GoldenReport check_golden() const;
+  // Replaces the golden cases with these texts and the model's own current predictions.
+  void set_golden_texts(const std::vector<std::string>& texts);
+};
+
+}  // namespace han

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end tests of the han CLI: usage, predict output, and damaged model files.
+# usage: tests/cli_test.sh PATH/TO/han FIXTURE_DIR
+set -uo pipefail
+han=$1
+fixtures=$2
+model=$fixtures/gru_reset_after.han
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME COMMAND...: the command must succeed
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name" >&2
+  fi
+}
+
+# expect_error NAME EXIT_CODE PATTERN han-args...: fails with that code and one stderr line
+expect_error() {
+  local name=$1 code=$2 pattern=$3
+  shift 3
+  "$han" "$@" >"$work/out" 2>"$work/err" </dev/null
+  local rc=$?
+  if [ "$rc" -eq "$code" ] && [ "$(wc -l <"$work/err")" -eq 1 ] && grep -q -- "$pattern" "$work/err" &&
+    [ ! -s "$work/out" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (exit $rc, stderr: $(cat "$work/err"))" >&2
+  fi
+}
+
+# --- help and usage
+check "han --help" "$han" --help >/dev/null
+check "predict --help" bash -c "'$han' predict --help | grep -q 'usage: han predict MODEL'"
+check "inspect --help" bash -c "'$han' inspect --help | grep -q 'usage: han inspect MODEL'"
+expect_error "unknown command" 2 "unknown command 'fly'" fly
+expect_error "unknown option" 2 "unknown option '--colour'" predict "$model" --colour
+expect_error "bad format" 2 "--format must be json or text" predict "$model" --format xml
+
+# --- predict: JSON whose weights sum to 1 and whose byte offsets slice the input exactly
+text='Alpha bravo charlie delta. Echo « foxtrot » golf! Hotel ünknown india 🎬.'
+printf '%s' "$text" >"$work/review.txt"
+check "predict json" bash -c "'$han' predict '$model' '$work/review.txt' > '$work/p.json'"
+check "predict json is right" node -e '
+  const fs = require("fs");
+  const input = fs.readFileSync(process.argv[1]);
+  const p = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const near = (a, b) => Math.abs(a - b) < 1e-5;
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  const slice = (x) => input.subarray(x.start, x.end).toString("utf8");
+  const ok = ["negative", "positive"].includes(p.label) &&
+    near(sum(Object.values(p.probabilities)), 1) && p.truncated === false &&
+    p.sentences.length === 3 && near(sum(p.sentences.map((s) => s.weight)), 1) &&
+    p.sentences.every((s) => slice(s) === s.text && near(sum(s.words.map((w) => w.weight)), 1) &&
+                             s.words.every((w) => slice(w) === w.text)) &&
+    p.sentences[2].words.map((w) => w.text).join(" ") === "Hotel ünknown india 🎬";
+  process.exit(ok ? 0 : 1);' "$work/review.txt" "$work/p.json"
+check "predict from stdin equals predict from file" \
+  bash -c "'$han' predict '$model' - < '$work/review.txt' | cmp -s - '$work/p.json'"
+check "predict --lines gives one object per line" \
+  bash -c "printf 'alpha bravo.\necho\n' | '$han' predict --lines '$model' | wc -l | grep -qx 2"
+check "predict --format text" \
+  bash -c "'$han' predict --format text '$model' '$work/review.txt' | grep -q 'Echo « foxtrot » golf!'"
+check "empty input gives the prior, no sentences" \
+  bash -c "printf '' | '$han' predict '$model' | grep -q '\"sentences\":\[\]'"
+check "invalid UTF-8 input is replaced, not fatal" \
+  bash -c "printf 'alpha \xff\xfe bravo.' | '$han' predict '$model' | grep -q 'bravo'"
+
+# --- inspect
+check "inspect" bash -c "'$han' inspect '$model' | grep -q 'golden tests  6/6 passed'"
+check "inspect --json" bash -c "'$han' inspect --json '$model' | grep -q '\"passed\": true'"
+
+# --- damaged model files: one line on stderr, exit code 1
+size=$(stat -c %s "$model")
+head -c $((size / 2)) "$model" >"$work/truncated.han"
+expect_error "truncated model" 1 "file is truncated" predict "$work/truncated.han"
+cp "$model" "$work/flipped.han"
+node -e 'const fs = require("fs"), f = process.argv[1], b = fs.readFileSync(f);
+  b[Math.floor(b.length / 3)] ^= 0x10; fs.writeFileSync(f, b);' "$work/flipped.han"
+expect_error "flipped byte" 1 "checksum mismatch" predict "$work/flipped.han"
+head -c 5000 /dev/urandom >"$work/random.han"
+expect_error "random file" 1 "not a han model file" predict "$work/random.han"
+expect_error "missing model" 1 "cannot open model file" inspect "$work/none.han"
+expect_error "missing input" 1 "cannot open input file" predict "$model" "$work/none.txt"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,212 @@
+// The model file: round trip, and every kind of damaged file gives a precise error, never a
+// crash or an over-allocation (this suite also runs under ASan and UBSan).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "io/crc32.h"
+#include "io/model_file.h"
+#include "test_util.h"
+
+namespace han {
+namespace {
+
+std::string load_error(const std::vector<uint8_t>& bytes, LoadOptions options = {}) {
+  try {
+    read_model(bytes.data(), bytes.size(), options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Recomputes the trailing CRC so a test reaches the checks behind it.
+void reseal(std::vector<uint8_t>& bytes) {
+  const uint32_t crc = crc32(bytes.data(), bytes.size() - 4);
+  for (size_t i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+}
+
+// Replaces the CONF section's JSON; the section length and file length are patched to match.
+std::vector<uint8_t> with_config(const Model& model, const std::string& conf_json) {
+  std::vector<uint8_t> bytes = write_model(model);
+  uint64_t old_length = 0;
+  for (size_t i = 0; i < 8; ++i) old_length |= uint64_t{bytes[28 + i]} << (8 * i);
+  std::vector<uint8_t> out(bytes.begin(), bytes.begin() + 28);
+  for (size_t i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(conf_json.size() >> (8 * i)));
+  out.insert(out.end(), conf_json.begin(), conf_json.end());
+  out.insert(out.end(), bytes.begin() + 36 + static_cast<long>(old_length), bytes.end());
+  const uint64_t length = out.size();
+  for (size_t i = 0; i < 8; ++i) out[16 + i] = static_cast<uint8_t>(length >> (8 * i));
+  reseal(out);
+  return out;
+}
+
+// The file with its CONF JSON changed by `edit`.
+template <typename Edit>
+std::vector<uint8_t> with_edited_config(const Model& model, Edit edit) {
+  const std::vector<uint8_t> bytes = write_model(model);
+  uint64_t length = 0;
+  for (size_t i = 0; i < 8; ++i) length |= uint64_t{bytes[28 + i]} << (8 * i);
+  nlohmann::json conf =
+      nlohmann::json::parse(bytes.begin() + 36, bytes.begin() + 36 + static_cast<long>(length));
+  edit(conf);
+  return with_config(model, conf.dump());
+}
+
+class ModelFile : public ::testing::Test {
+ protected:
+  Model model = testing::random_model(testing::small_config(), 7);
+  std::vector<uint8_t> bytes = write_model(model);
+};
+
+TEST_F(ModelFile, RoundTripPredictsIdentically) {
+  const Model loaded = read_model(bytes.data(), bytes.size());
+  EXPECT_EQ(loaded.labels, model.labels);
+  EXPECT_EQ(loaded.vocabulary.words(), model.vocabulary.words());
+  EXPECT_EQ(loaded.metadata_json, model.metadata_json);
+  EXPECT_EQ(loaded.golden_cases.size(), 3u);
+  const std::string text = "w2 w3. w4 w5 w6 w7! w8";
+  EXPECT_EQ(loaded.predict(text).probabilities, model.predict(text).probabilities);
+  EXPECT_EQ(write_model(loaded), bytes);
+}
+
+TEST_F(ModelFile, EveryTruncationIsAnError) {
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    const std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<long>(length));
+    const std::string error = load_error(cut);
+    ASSERT_FALSE(error.empty()) << "length " << length;
+    if (length >= 28) {
+      EXPECT_NE(error.find("truncated"), std::string::npos) << error;
+    }
+  }
+}
+
+TEST_F(ModelFile, EveryFlippedByteIsAnError) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::vector<uint8_t> flipped = bytes;
+    flipped[i] ^= static_cast<uint8_t>(1u << (i % 8));
+    ASSERT_FALSE(load_error(flipped).empty()) << "byte " << i;
+  }
+}
+
+TEST_F(ModelFile, RandomBytesAreAnError) {
+  std::mt19937 rng(1);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<uint8_t> junk(rng() % 4096);
+    for (uint8_t& b : junk) b = static_cast<uint8_t>(rng());
+    if (trial % 2) std::copy(bytes.begin(), bytes.begin() + 24, junk.begin() + 0 * junk.size());
+    EXPECT_FALSE(load_error(junk).empty());
+  }
+}
+
+TEST_F(ModelFile, HeaderErrorsAreSpecific) {
+  std::vector<uint8_t> b = bytes;
+  b[0] = 'P';
+  EXPECT_EQ(load_error(b), "not a han model file: the first bytes are not the han magic number");
+  b = bytes;
+  b[8] = 2;
+  EXPECT_EQ(load_error(b), "unsupported model format version 2 (this build reads version 1)");
+  b = bytes;
+  b.push_back(0);
+  EXPECT_EQ(load_error(b), "file has 1 unexpected bytes after its declared end");
+  b = bytes;
+  b[100] ^= 0xFF;
+  EXPECT_NE(load_error(b).find("checksum mismatch"), std::string::npos);
+}
+
+TEST_F(ModelFile, AbsurdDimensionsAreRefusedBeforeAllocating) {
+  // 2,000,000 x 4096 floats would be 32 GB; under ASan an attempt would abort the test.
+  EXPECT_EQ(load_error(with_edited_config(model,
+                                          [](nlohmann::json& c) {
+                                            c["vocab_size"] = 2000000;
+                                            c["embedding_dim"] = 4096;
+                                          })),
+            "vocabulary: holds 12 words, the configuration says 2000000");
+  EXPECT_NE(
+      load_error(with_edited_config(model, [](nlohmann::json& c) { c["embedding_dim"] = 4096; }))
+          .find("tensors: the configuration needs "),
+      std::string::npos);
+  EXPECT_EQ(load_error(with_edited_config(
+                model, [](nlohmann::json& c) { c["word_encoder"]["units"] = 100000; })),
+            "word_encoder.units: expected an integer from 1 to 4096, found 100000");
+}
+
+TEST_F(ModelFile, ConfigurationErrorsNameTheKey) {
+  EXPECT_EQ(load_error(with_edited_config(
+                model, [](nlohmann::json& c) { c["sentence_encoder"]["cell"] = "rnn"; })),
+            "sentence_encoder.cell: expected \"gru\" or \"lstm\", found \"rnn\"");
+  EXPECT_EQ(load_error(with_edited_config(
+                model, [](nlohmann::json& c) { c["word_attention"]["activation"] = "softmax"; })),
+            "word_attention.activation: 'softmax' is not allowed here");
+  EXPECT_NE(
+      load_error(with_config(model, "{\"architecture\": ")).find("configuration: invalid JSON"),
+      std::string::npos);
+  EXPECT_EQ(load_error(with_edited_config(model,
+                                          [](nlohmann::json& c) {
+                                            c["labels"] = {"a", "a"};
+                                          })),
+            "labels: \"a\" appears twice");
+  EXPECT_EQ(load_error(with_edited_config(model, [](nlohmann::json& c) { c.erase("output"); })),
+            "output: missing");
+}
+
+TEST_F(ModelFile, MisShapedTensorIsNamed) {
+  Model broken = model;
+  broken.params.word_encoder.forward = [&] {
+    auto gru = std::get<GruParams<float>>(broken.params.word_encoder.forward);
+    gru.kernel = Matrix<float>::Zero(5, 11);
+    return RecurrentParams<float>(gru);
+  }();
+  broken.golden_cases.clear();
+  const std::vector<uint8_t> b = write_model(broken);
+  EXPECT_EQ(load_error(b), "tensor word_encoder.fw.kernel: expected 5x12, found 5x11");
+}
+
+TEST_F(ModelFile, NonFiniteWeightIsAnError) {
+  Model broken = model;
+  broken.params.output.bias(0, 1) = std::numeric_limits<float>::quiet_NaN();
+  broken.golden_cases.clear();
+  EXPECT_EQ(load_error(write_model(broken)), "tensor output.bias: value 1 is not finite");
+}
+
+TEST_F(ModelFile, GoldenMismatchFailsUnlessVerificationIsOff) {
+  Model tampered = model;
+  tampered.golden_cases[1].probabilities = {0.25, 0.75};
+  const std::vector<uint8_t> b = write_model(tampered);
+  EXPECT_NE(load_error(b).find("golden case 2: probability of 'label0'"), std::string::npos);
+  EXPECT_EQ(load_error(b, {false}), "");
+  const Model unverified = read_model(b.data(), b.size(), {false});
+  EXPECT_FALSE(unverified.check_golden().failure.empty());
+}
+
+TEST_F(ModelFile, VocabularyMustBeValidAndDistinct) {
+  Model dup = model;
+  std::vector<std::string> words = model.vocabulary.words();
+  words[3] = "\xC3\x28";
+  dup.vocabulary = Vocabulary(words);
+  dup.golden_cases.clear();
+  EXPECT_EQ(load_error(write_model(dup)), "vocabulary: word 3 is not valid UTF-8");
+  words[3] = words[4];
+  EXPECT_THROW(Vocabulary{words}, Error);
+}
+
+TEST(Crc32, MatchesZlib) {
+  const std::string s = "123456789";
+  EXPECT_EQ(crc32(reinterpret_cast<const uint8_t*>(s.data()), s.size()), 0xCBF43926u);
+}
+
+TEST(ModelFileIo, MissingFileIsAClearError) {
+  try {
+    read_model_file("/nonexistent/model.han");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot open model file '/nonexistent/model.han': No such file or directory");
+  }
+}
+
+}  // namespace
+}  // namespace han
