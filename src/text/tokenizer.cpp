@@ -32,7 +32,7 @@ bool is_ascii_alphanumeric(char32_t c) {
   return is_ascii_letter(c) || is_ascii_digit(c);
 }
 char to_ascii_lower(char c) {
-  return in_range(c, 'A', 'Z') ? static_cast<char>(c + 0x20) : c;
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 0x20) : c;
 }
 
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
