@@ -14,7 +14,7 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-NATIVE_PACKAGES=(cmake make g++ libeigen3-dev nlohmann-json3-dev libgtest-dev nodejs)
+NATIVE_PACKAGES=(cmake make g++ libeigen3-dev nlohmann-json3-dev zlib1g-dev libgtest-dev nodejs)
 
 # build_native DIR [cmake options...] configures and builds the C++ tree into DIR.
 build_native() {

@@ -77,6 +77,26 @@ check "invalid UTF-8 input is replaced, not fatal" \
 check "inspect" bash -c "'$han' inspect '$model' | grep -q 'golden tests  6/6 passed'"
 check "inspect --json" bash -c "'$han' inspect --json '$model' | grep -q '\"passed\": true'"
 
+# --- test: the accuracy agrees with predict, the last line is exactly "accuracy: 0.XXXX"
+printf 'alpha bravo. charlie\ndelta echo foxtrot\ngolf! hotel india juliett.\nkilo\n' >"$work/docs.txt"
+"$han" predict --lines "$model" "$work/docs.txt" |
+  node -e 'const lines = require("fs").readFileSync(0, "utf8").trim().split("\n");
+    const labels = lines.map((l) => JSON.parse(l).label);
+    const gold = ["negative", "positive", "positive", "1"];
+    process.stdout.write(labels.map((l, i) => gold[i] + "\t" + ["alpha bravo. charlie",
+      "delta echo foxtrot", "golf! hotel india juliett.", "kilo"][i]).join("\n") + "\n");
+    const truth = gold.map((g) => g === "1" ? "positive" : g);
+    const correct = labels.filter((l, i) => l === truth[i]).length;
+    require("fs").writeFileSync(process.argv[1], "accuracy: " + (correct / 4).toFixed(4) + "\n");
+  ' "$work/expected_accuracy" | gzip >"$work/data.tsv.gz"
+check "test ends with the accuracy predict implies" \
+  bash -c "'$han' test --threads 2 '$model' '$work/data.tsv.gz' | tail -n 1 | cmp -s - '$work/expected_accuracy'"
+check "test reports a confusion matrix" \
+  bash -c "'$han' test '$model' '$work/data.tsv.gz' | grep -q 'confusion matrix'"
+printf '1\tfine\nbroken line\n' >"$work/bad.tsv"
+expect_error "malformed data line" 1 "bad.tsv:2: expected label<TAB>text" test "$model" "$work/bad.tsv"
+expect_error "bad threads" 2 "--threads expects a positive integer" test "$model" "$work/bad.tsv" --threads 0
+
 # --- damaged model files: one line on stderr, exit code 1
 size=$(stat -c %s "$model")
 head -c $((size / 2)) "$model" >"$work/truncated.han"

@@ -1,5 +1,6 @@
 // han: the command-line tool. Each command is a function taking its arguments; errors are one line
 // on stderr and a non-zero exit code (1 for a failure, 2 for a usage mistake).
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -15,6 +16,9 @@
 #include "core/error.h"
 #include "io/model_file.h"
 #include "model/config.h"
+#include "tools/dataset.h"
+#include "tools/metrics.h"
+#include "tools/parallel.h"
 
 namespace {
 
@@ -74,6 +78,18 @@ class Args {
   std::map<std::string, std::string> flags_;
   std::vector<std::string> positional_;
 };
+
+// A positive integer option; `fallback` when it is absent (empty).
+size_t parse_count(const std::string& value, const std::string& command, const std::string& flag,
+                   size_t fallback) {
+  if (value.empty()) return fallback;
+  if (value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(value) == 0) {
+    throw UsageError("han " + command + ": " + flag + " expects a positive integer, found '" +
+                     value + "'");
+  }
+  return std::stoul(value);
+}
 
 std::string read_input(const std::string& path) {
   std::ostringstream buffer;
@@ -310,6 +326,54 @@ int cmd_inspect(const std::vector<std::string>& argv) {
   return golden.failure.empty() ? 0 : 1;
 }
 
+const char* kTestHelp = R"(usage: han test MODEL DATA [options]
+
+Evaluates MODEL on DATA, a file of `label<TAB>text` lines (plain or .gz). A label is a label name
+of the model or its index ("0", "1", ...). Prints per-label precision, recall and F1, the
+confusion matrix, and as its last line exactly `accuracy: 0.XXXX`.
+
+options:
+  --threads N        predict on N threads (default: all cores)
+  --skip-malformed   pass over malformed lines instead of stopping at the first
+  --no-verify        skip the golden test cases stored in the model
+  --help             show this help
+)";
+
+int cmd_test(const std::vector<std::string>& argv) {
+  const Args args(argv, {"skip-malformed", "no-verify", "help"}, {"threads"}, "test");
+  if (args.has("help")) {
+    std::cout << kTestHelp;
+    return 0;
+  }
+  if (args.positional().size() != 2) throw UsageError("han test: expected MODEL DATA");
+  const std::string& data_path = args.positional()[1];
+  const size_t threads =
+      parse_count(args.get("threads", ""), "test", "--threads", han::default_thread_count());
+  const han::Model model = han::read_model_file(args.positional()[0], {!args.has("no-verify")});
+  const han::Dataset data = han::read_labelled_text(data_path, args.has("skip-malformed"));
+  if (data.examples.empty()) throw han::Error(data_path + ": no examples");
+
+  std::vector<size_t> truth(data.examples.size()), predicted(data.examples.size());
+  for (size_t i = 0; i < truth.size(); ++i) {
+    truth[i] = han::resolve_label(model.labels, data.examples[i], data_path);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  han::parallel_for(data.examples.size(), threads,
+                    [&](size_t i) { predicted[i] = model.predict(data.examples[i].text).label; });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  han::ConfusionMatrix confusion(model.labels.size());
+  for (size_t i = 0; i < truth.size(); ++i) confusion.add(truth[i], predicted[i]);
+  std::cout << "examples  " << data.examples.size();
+  if (data.skipped_lines) std::cout << " (" << data.skipped_lines << " malformed lines skipped)";
+  std::cout << "\nspeed     " << std::fixed << std::setprecision(0)
+            << static_cast<double>(data.examples.size()) / seconds << " documents/s on " << threads
+            << " thread" << (threads == 1 ? "" : "s") << "\n\n"
+            << confusion.report(model.labels);
+  return 0;
+}
+
 const char* kHelp = R"(han: explainable text classification with Hierarchical Attention Networks
 
 usage: han <command> [arguments]
@@ -317,6 +381,7 @@ usage: han <command> [arguments]
 commands:
   predict   classify text; print label, probabilities and word/sentence attention
   inspect   show a model's architecture, parameter counts, vocabulary, labels and golden tests
+  test      evaluate a model on labelled data: accuracy, precision, recall, F1, confusion
 
 Run 'han <command> --help' for the options of a command.
 )";
@@ -325,7 +390,7 @@ Run 'han <command> --help' for the options of a command.
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
-      {"predict", cmd_predict}, {"inspect", cmd_inspect}};
+      {"predict", cmd_predict}, {"inspect", cmd_inspect}, {"test", cmd_test}};
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kHelp;
