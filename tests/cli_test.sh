@@ -97,6 +97,13 @@ printf '1\tfine\nbroken line\n' >"$work/bad.tsv"
 expect_error "malformed data line" 1 "bad.tsv:2: expected label<TAB>text" test "$model" "$work/bad.tsv"
 expect_error "bad threads" 2 "--threads expects a positive integer" test "$model" "$work/bad.tsv" --threads 0
 
+# --- quantize: a smaller file that verifies at load and reports its storage
+check "quantize int8" "$han" quantize "$model" "$work/q.han" --dtype int8 --all-matrices
+check "quantized model is smaller" test "$(stat -c %s "$work/q.han")" -lt "$(stat -c %s "$model")"
+check "quantized model verifies" bash -c "'$han' inspect '$work/q.han' | grep -q 'passed'"
+check "quantized storage is shown" bash -c "'$han' inspect '$work/q.han' | grep -q 'embedding .*int8'"
+expect_error "unknown dtype" 1 "unknown storage type 'int4'" quantize "$model" "$work/x.han" --dtype int4
+
 # --- damaged model files: one line on stderr, exit code 1
 size=$(stat -c %s "$model")
 head -c $((size / 2)) "$model" >"$work/truncated.han"

@@ -2,12 +2,16 @@
 // crash or an over-allocation (this suite also runs under ASan and UBSan).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "io/crc32.h"
+#include "io/float16.h"
 #include "io/model_file.h"
 #include "test_util.h"
 
@@ -191,6 +195,107 @@ TEST_F(ModelFile, VocabularyMustBeValidAndDistinct) {
   EXPECT_EQ(load_error(write_model(dup)), "vocabulary: word 3 is not valid UTF-8");
   words[3] = words[4];
   EXPECT_THROW(Vocabulary{words}, Error);
+}
+
+// Offset and length of a section's payload.
+std::pair<size_t, size_t> section(const std::vector<uint8_t>& bytes, const std::string& tag) {
+  size_t at = 24;
+  while (at + 12 <= bytes.size()) {
+    uint64_t length = 0;
+    for (size_t i = 0; i < 8; ++i) length |= uint64_t{bytes[at + 4 + i]} << (8 * i);
+    if (std::equal(tag.begin(), tag.end(), bytes.begin() + static_cast<long>(at))) {
+      return {at + 12, static_cast<size_t>(length)};
+    }
+    at += 12 + static_cast<size_t>(length);
+  }
+  return {0, 0};
+}
+
+// Largest |stored - original| over a tensor, and its largest |original|.
+std::pair<float, float> rounding(const Model& original, const Model& stored,
+                                 const std::string& name) {
+  HanParams<float> a = original.params, b = stored.params;
+  std::map<std::string, Matrix<float>*> by_name;
+  visit_han_params(b, [&](const std::string& n, Matrix<float>& m, bool) { by_name[n] = &m; });
+  std::pair<float, float> out{0.f, 0.f};
+  visit_han_params(a, [&](const std::string& n, Matrix<float>& m, bool) {
+    if (n != name) return;
+    out = {(m - *by_name[n]).cwiseAbs().maxCoeff(), m.cwiseAbs().maxCoeff()};
+  });
+  return out;
+}
+
+TEST_F(ModelFile, Float16EmbeddingRoundsOnlyTheEmbedding) {
+  const Model stored = quantize(model, StorageType::Float16, false);
+  const std::vector<uint8_t> b = write_model(stored);
+  // Two bytes saved per embedding weight (12 x 5).
+  EXPECT_EQ(section(bytes, "TENS").second - section(b, "TENS").second, 2u * 12 * 5);
+  const Model loaded = read_model(b.data(), b.size());  // golden cases recomputed: they verify
+  EXPECT_EQ(loaded.storage.at("embedding"), StorageType::Float16);
+  EXPECT_EQ(loaded.storage.size(), 1u);
+  const auto [error, largest] = rounding(model, loaded, "embedding");
+  EXPECT_GT(error, 0.f);
+  EXPECT_LE(error, largest * std::ldexp(1.f, -11));  // half of float16's 2^-10 relative step
+  EXPECT_EQ(rounding(model, loaded, "output.kernel").first, 0.f);
+  EXPECT_EQ(write_model(loaded), b);
+}
+
+TEST_F(ModelFile, Int8MatricesStayWithinHalfAStepOfEachRowScale) {
+  const Model stored = quantize(model, StorageType::Int8, true);
+  const std::vector<uint8_t> b = write_model(stored);
+  const Model loaded = read_model(b.data(), b.size());
+  EXPECT_EQ(loaded.storage.at("word_encoder.fw.recurrent_kernel"), StorageType::Int8);
+  EXPECT_EQ(loaded.storage.count("output.bias"), 0u);  // vectors stay float32
+  HanParams<float> original = model.params;
+  std::map<std::string, Matrix<float>*> rounded;
+  HanParams<float> copy = loaded.params;
+  visit_han_params(copy, [&](const std::string& n, Matrix<float>& m, bool) { rounded[n] = &m; });
+  visit_han_params(original, [&](const std::string& n, Matrix<float>& m, bool is_vector) {
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+      const float step = is_vector ? 0.f : m.row(r).cwiseAbs().maxCoeff() / 127.f;
+      const float error = (m.row(r) - rounded[n]->row(r)).cwiseAbs().maxCoeff();
+      EXPECT_LE(error, step * 0.5f * 1.0001f) << n << " row " << r;
+    }
+  });
+  EXPECT_LT(section(b, "TENS").second, section(bytes, "TENS").second);
+  EXPECT_EQ(load_error(b), "");
+}
+
+TEST_F(ModelFile, StorageErrorsAreSpecific) {
+  Model vector_int8 = model;
+  vector_int8.storage["output.bias"] = StorageType::Int8;
+  EXPECT_THROW(write_model(vector_int8), Error);
+  Model huge = model;
+  huge.params.output.kernel(0, 0) = 1e6f;
+  huge.storage["output.kernel"] = StorageType::Float16;
+  EXPECT_THROW(write_model(huge), Error);
+  // The dtype byte of the first tensor, "embedding": after the u32 count, u16 length and name.
+  std::vector<uint8_t> b = bytes;
+  b[section(b, "TENS").first + 4 + 2 + 9] = 9;
+  reseal(b);
+  EXPECT_EQ(load_error(b), "tensor embedding: unknown dtype 9 (1 float32, 2 float16, 3 int8)");
+  EXPECT_EQ(parse_storage("int8"), StorageType::Int8);
+  EXPECT_THROW(parse_storage("int4"), Error);
+}
+
+TEST(Float16, EveryHalfRoundTripsAndFloatsRoundToTheNearestHalf) {
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const bool nan = (h & 0x7C00) == 0x7C00 && (h & 0x3FF);
+    if (!nan) ASSERT_EQ(float_to_half(half_to_float(static_cast<uint16_t>(h))), h) << h;
+  }
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> uniform(-65000.f, 65000.f);
+  for (int i = 0; i < 100000; ++i) {
+    const float f = uniform(rng) * (i % 3 == 0 ? 1.f : i % 3 == 1 ? 1e-5f : 1e-9f);
+    const uint16_t h = float_to_half(f);
+    const double error = std::abs(double{half_to_float(h)} - f);
+    for (uint16_t neighbour : {static_cast<uint16_t>(h + 1), static_cast<uint16_t>(h - 1)}) {
+      if ((neighbour & 0x7C00) == 0x7C00 || (neighbour & 0x7FFF) == 0x7FFF) continue;
+      ASSERT_LE(error, std::abs(double{half_to_float(neighbour)} - f)) << f;
+    }
+  }
+  EXPECT_EQ(float_to_half(1e6f), 0x7C00);
+  EXPECT_EQ(half_to_float(0x3C00), 1.f);
 }
 
 TEST(Crc32, MatchesZlib) {

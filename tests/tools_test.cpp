@@ -64,9 +64,9 @@ TEST(Dataset, MalformedLinesNameTheLineUnlessSkipped) {
             ":2: expected label<TAB>text, found no TAB (use --skip-malformed to pass over such "
             "lines)");
   const TempFile empty_label("\ttext\n");
-  EXPECT_EQ(error_of(empty_label.path()).substr(0, 21), ":1: the label is empty");
+  EXPECT_EQ(error_of(empty_label.path()).rfind(":1: the label is empty", 0), 0u);
   const TempFile empty_text("1\tok\n0\t\n1\tok\n");
-  EXPECT_EQ(error_of(empty_text.path()).substr(0, 20), ":2: the text is empty");
+  EXPECT_EQ(error_of(empty_text.path()).rfind(":2: the text is empty", 0), 0u);
   const Dataset skipped = read_labelled_text(empty_text.path(), true);
   EXPECT_EQ(skipped.examples.size(), 2u);
   EXPECT_EQ(skipped.skipped_lines, 1u);

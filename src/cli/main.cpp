@@ -1,6 +1,7 @@
 // han: the command-line tool. Each command is a function taking its arguments; errors are one line
 // on stderr and a non-zero exit code (1 for a failure, 2 for a usage mistake).
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -253,6 +254,7 @@ int cmd_inspect(const std::vector<std::string>& argv) {
     std::string name, description;
     int output;
     uint64_t parameters = 0;
+    std::string storage = "float32";
   };
   std::vector<Layer> layers = {
       {"embedding", std::to_string(c.vocab_size) + " x " + std::to_string(c.embedding_dim),
@@ -267,7 +269,10 @@ int cmd_inspect(const std::vector<std::string>& argv) {
   han::visit_han_params(model.params, [&](const std::string& name, han::Matrix<float>& m, bool) {
     const std::string layer = name.substr(0, name.find('.'));
     for (Layer& l : layers) {
-      if (l.name == layer) l.parameters += static_cast<uint64_t>(m.size());
+      if (l.name != layer) continue;
+      l.parameters += static_cast<uint64_t>(m.size());
+      auto stored = model.storage.find(name);
+      if (stored != model.storage.end()) l.storage = han::storage_name(stored->second);
     }
     total += static_cast<uint64_t>(m.size());
   });
@@ -290,7 +295,8 @@ int cmd_inspect(const std::vector<std::string>& argv) {
       j["layers"].push_back({{"name", l.name},
                              {"description", l.description},
                              {"output", l.output},
-                             {"parameters", l.parameters}});
+                             {"parameters", l.parameters},
+                             {"storage", l.storage}});
     }
     if (!golden.failure.empty()) j["golden"]["failure"] = golden.failure;
     std::cout << dump(j, 2) << "\n";
@@ -305,13 +311,15 @@ int cmd_inspect(const std::vector<std::string>& argv) {
     std::cout << "metadata    " << model.metadata_json << "\n\n";
     std::cout << std::left << std::setw(20) << "layer" << std::setw(58) << "configuration"
               << std::setw(8) << "output" << std::right << std::setw(12) << "parameters"
+              << std::setw(10) << "storage"
               << "\n";
-    std::cout << std::string(98, '-') << "\n";
+    std::cout << std::string(108, '-') << "\n";
     for (const Layer& l : layers) {
       std::cout << std::left << std::setw(20) << l.name << std::setw(58) << l.description
-                << std::setw(8) << l.output << std::right << std::setw(12) << l.parameters << "\n";
+                << std::setw(8) << l.output << std::right << std::setw(12) << l.parameters
+                << std::setw(10) << l.storage << "\n";
     }
-    std::cout << std::string(98, '-') << "\n";
+    std::cout << std::string(108, '-') << "\n";
     std::cout << std::left << std::setw(86) << "total" << std::right << std::setw(12) << total
               << "\n\n";
     std::cout << "golden tests  ";
@@ -374,6 +382,45 @@ int cmd_test(const std::vector<std::string>& argv) {
   return 0;
 }
 
+const char* kQuantizeHelp = R"(usage: han quantize MODEL OUT --dtype float16|int8 [options]
+
+Writes MODEL to OUT with its embedding stored as float16, or as int8 with one float32 scale per
+row; with --all-matrices every weight matrix is stored that way. The golden test cases are
+recomputed on the rounded weights, and the largest change of a golden probability is reported.
+Measure the accuracy cost with `han test` on both files.
+
+options:
+  --dtype float16|int8|float32   storage type (float32 undoes a quantization's file format only)
+  --all-matrices                 quantize every matrix, not only the embedding
+  --help                         show this help
+)";
+
+int cmd_quantize(const std::vector<std::string>& argv) {
+  const Args args(argv, {"all-matrices", "help"}, {"dtype"}, "quantize");
+  if (args.has("help")) {
+    std::cout << kQuantizeHelp;
+    return 0;
+  }
+  if (args.positional().size() != 2) throw UsageError("han quantize: expected MODEL OUT");
+  if (!args.has("dtype")) throw UsageError("han quantize: --dtype is required");
+  const han::StorageType type = han::parse_storage(args.get("dtype", ""));
+  const han::Model model = han::read_model_file(args.positional()[0]);
+  const han::Model quantized = han::quantize(model, type, args.has("all-matrices"));
+  double max_change = 0;
+  for (size_t c = 0; c < model.golden_cases.size(); ++c) {
+    for (size_t k = 0; k < model.labels.size(); ++k) {
+      max_change = std::max(max_change, std::abs(model.golden_cases[c].probabilities[k] -
+                                                 quantized.golden_cases[c].probabilities[k]));
+    }
+  }
+  han::write_model_file(quantized, args.positional()[1]);
+  const auto size = [](const han::Model& m) { return han::write_model(m).size(); };
+  std::cout << "wrote " << args.positional()[1] << ": " << size(quantized) << " bytes (was "
+            << size(model) << "); golden probabilities changed by at most " << std::scientific
+            << std::setprecision(2) << max_change << "\n";
+  return 0;
+}
+
 const char* kHelp = R"(han: explainable text classification with Hierarchical Attention Networks
 
 usage: han <command> [arguments]
@@ -382,6 +429,7 @@ commands:
   predict   classify text; print label, probabilities and word/sentence attention
   inspect   show a model's architecture, parameter counts, vocabulary, labels and golden tests
   test      evaluate a model on labelled data: accuracy, precision, recall, F1, confusion
+  quantize  store a model's embedding (or all matrices) as float16 or int8
 
 Run 'han <command> --help' for the options of a command.
 )";
@@ -390,7 +438,10 @@ Run 'han <command> --help' for the options of a command.
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
-      {"predict", cmd_predict}, {"inspect", cmd_inspect}, {"test", cmd_test}};
+      {"predict", cmd_predict},
+      {"inspect", cmd_inspect},
+      {"test", cmd_test},
+      {"quantize", cmd_quantize}};
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kHelp;

@@ -1,16 +1,18 @@
 #include "io/model_file.h"
 
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "io/crc32.h"
+#include "io/float16.h"
 #include "model/config.h"
 #include "text/utf8.h"
 
@@ -29,7 +31,6 @@ constexpr size_t kMaxWordBytes = 1024;
 constexpr size_t kMaxTensorName = 256;
 constexpr uint32_t kMaxRank = 4;
 constexpr size_t kMaxGoldenCases = 1000;
-constexpr uint8_t kFloat32 = 1;
 
 // Reads little-endian fields from one region of the file, checking every read against its end.
 class Cursor {
@@ -129,10 +130,13 @@ Sections read_container(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < 4; ++i) stored_crc |= uint32_t{data[size - 4 + i]} << (8 * i);
   const uint32_t actual_crc = crc32(data, size - kChecksumSize);
   if (stored_crc != actual_crc) {
-    std::ostringstream message;
-    message << "checksum mismatch: the file is corrupted (stored 0x" << std::hex << stored_crc
-            << ", computed 0x" << actual_crc << ")";
-    throw Error(message.str());
+    // snprintf, not a stream: streams would add 130 KB of locale code to the WebAssembly build.
+    char message[96];
+    std::snprintf(message, sizeof message,
+                  "checksum mismatch: the file is corrupted (stored 0x%" PRIx32
+                  ", computed 0x%" PRIx32 ")",
+                  stored_crc, actual_crc);
+    throw Error(message);
   }
   if (section_count > kMaxSections) {
     throw Error("header: " + std::to_string(section_count) + " sections is more than allowed");
@@ -205,7 +209,31 @@ Vocabulary read_vocabulary(const uint8_t* data, size_t size, int vocab_size) {
   return Vocabulary(std::move(words));
 }
 
+// Bytes a tensor of `rows` x `cols` takes in the file (int8 adds one float32 scale per row).
+uint64_t stored_bytes(StorageType type, uint64_t rows, uint64_t cols) {
+  switch (type) {
+    case StorageType::Float32:
+      return rows * cols * 4;
+    case StorageType::Float16:
+      return rows * cols * 2;
+    case StorageType::Int8:
+      return rows * 4 + rows * cols;
+  }
+  return 0;
+}
+
+uint32_t read_u32(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+float read_f32(const uint8_t* p) {
+  const uint32_t bits = read_u32(p);
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 struct StoredTensor {
+  StorageType type = StorageType::Float32;
   std::vector<uint64_t> dims;
   const uint8_t* data = nullptr;
   bool used = false;
@@ -213,11 +241,11 @@ struct StoredTensor {
 
 std::map<std::string, StoredTensor> read_tensor_table(const uint8_t* data, size_t size,
                                                       uint64_t expected_parameters) {
-  // The configuration fixes the number of weights; refuse before allocating if they cannot be here.
-  if (expected_parameters * 4 > size) {
+  // The configuration fixes the number of weights, and each takes at least one byte: refuse
+  // before allocating if they cannot be here.
+  if (expected_parameters > size) {
     throw Error("tensors: the configuration needs " + std::to_string(expected_parameters) +
-                " weights (" + std::to_string(expected_parameters * 4) +
-                " bytes) but the section holds " + std::to_string(size) + " bytes");
+                " weights but the section holds only " + std::to_string(size) + " bytes");
   }
   Cursor in(data, size, "tensors");
   const uint32_t count = in.read<uint32_t>("tensor count");
@@ -229,34 +257,41 @@ std::map<std::string, StoredTensor> read_tensor_table(const uint8_t* data, size_
                   std::to_string(name_length) + " is out of range");
     }
     const std::string name = in.read_string(name_length, "tensor name");
+    StoredTensor tensor;
     const uint8_t dtype = in.read<uint8_t>("dtype");
-    if (dtype != kFloat32) {
-      throw Error("tensor " + name + ": dtype " + std::to_string(dtype) +
-                  " is not supported by this version (1 = float32 only)");
+    if (dtype < 1 || dtype > 3) {
+      throw Error("tensor " + name + ": unknown dtype " + std::to_string(dtype) +
+                  " (1 float32, 2 float16, 3 int8)");
     }
+    tensor.type = static_cast<StorageType>(dtype);
     const uint8_t rank = in.read<uint8_t>("rank");
     if (rank == 0 || rank > kMaxRank) {
       throw Error("tensor " + name + ": rank " + std::to_string(rank) + " is out of range");
     }
-    StoredTensor tensor;
+    if (tensor.type == StorageType::Int8 && rank != 2) {
+      throw Error("tensor " + name + ": int8 storage needs a matrix, found rank " +
+                  std::to_string(rank));
+    }
     uint64_t elements = 1;
     for (uint8_t d = 0; d < rank; ++d) {
       const uint32_t dim = in.read<uint32_t>("dimension");
-      if (dim == 0 || dim > in.remaining() / 4 || elements > in.remaining() / 4 / dim) {
+      if (dim == 0 || dim > in.remaining() || elements > in.remaining() / dim) {
         throw Error("tensor " + name + ": shape does not fit in the file");
       }
       elements *= dim;
       tensor.dims.push_back(dim);
     }
-    tensor.data = in.take(elements * 4, ("tensor " + name + " data").c_str());
+    const uint64_t rows = rank == 2 ? tensor.dims[0] : 1;
+    tensor.data = in.take(stored_bytes(tensor.type, rows, elements / rows),
+                          ("tensor " + name + " data").c_str());
     if (!tensors.emplace(name, tensor).second) throw Error("tensor " + name + ": appears twice");
   }
   if (!in.at_end()) throw Error("tensors: unexpected bytes after the last tensor");
   return tensors;
 }
 
-void load_tensors(HanParams<float>& params, std::map<std::string, StoredTensor>& tensors) {
-  visit_han_params(params, [&](const std::string& name, Matrix<float>& m, bool is_vector) {
+void load_tensors(Model& model, std::map<std::string, StoredTensor>& tensors) {
+  visit_han_params(model.params, [&](const std::string& name, Matrix<float>& m, bool is_vector) {
     const std::vector<uint64_t> expected =
         is_vector ? std::vector<uint64_t>{static_cast<uint64_t>(m.cols())}
                   : std::vector<uint64_t>{static_cast<uint64_t>(m.rows()),
@@ -271,15 +306,27 @@ void load_tensors(HanParams<float>& params, std::map<std::string, StoredTensor>&
                   shape_string(stored.dims));
     }
     float* out = m.data();
+    const uint8_t* in = stored.data;
+    const Eigen::Index cols = m.cols();
     for (Eigen::Index i = 0; i < m.size(); ++i) {
-      const uint8_t* p = stored.data + 4 * i;
-      const uint32_t bits =
-          uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-      std::memcpy(&out[i], &bits, 4);
+      switch (stored.type) {
+        case StorageType::Float32:
+          out[i] = read_f32(in + 4 * i);
+          break;
+        case StorageType::Float16:
+          out[i] = half_to_float(static_cast<uint16_t>(in[2 * i] | in[2 * i + 1] << 8));
+          break;
+        case StorageType::Int8: {
+          const float scale = read_f32(in + 4 * (i / cols));
+          out[i] = scale * static_cast<float>(static_cast<int8_t>(in[4 * m.rows() + i]));
+          break;
+        }
+      }
       if (!std::isfinite(out[i])) {
         throw Error("tensor " + name + ": value " + std::to_string(i) + " is not finite");
       }
     }
+    if (stored.type != StorageType::Float32) model.storage[name] = stored.type;
     stored.used = true;
   });
   for (const auto& [name, stored] : tensors) {
@@ -336,12 +383,86 @@ void put_section(std::vector<uint8_t>& out, const char* tag, const std::vector<u
   put<uint64_t>(out, payload.size());
   put_bytes(out, payload.data(), payload.size());
 }
+void put_f32(std::vector<uint8_t>& out, float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  put<uint32_t>(out, bits);
+}
+
+// int8: q = round(v / scale) with scale = max |row| / 127, so |v - scale * q| <= scale / 2.
+void put_tensor_values(std::vector<uint8_t>& out, const std::string& name, StorageType type,
+                       const Matrix<float>& m) {
+  switch (type) {
+    case StorageType::Float32:
+      for (Eigen::Index i = 0; i < m.size(); ++i) put_f32(out, m.data()[i]);
+      return;
+    case StorageType::Float16:
+      for (Eigen::Index i = 0; i < m.size(); ++i) {
+        const uint16_t h = float_to_half(m.data()[i]);
+        if ((h & 0x7C00) == 0x7C00) {
+          throw Error("tensor " + name + ": value " + std::to_string(m.data()[i]) +
+                      " is outside the float16 range");
+        }
+        put<uint16_t>(out, h);
+      }
+      return;
+    case StorageType::Int8: {
+      std::vector<float> scales(static_cast<size_t>(m.rows()));
+      for (Eigen::Index r = 0; r < m.rows(); ++r) {
+        scales[static_cast<size_t>(r)] = m.row(r).cwiseAbs().maxCoeff() / 127.f;
+        put_f32(out, scales[static_cast<size_t>(r)]);
+      }
+      for (Eigen::Index r = 0; r < m.rows(); ++r) {
+        const float scale = scales[static_cast<size_t>(r)];
+        for (Eigen::Index c = 0; c < m.cols(); ++c) {
+          const float q = scale > 0 ? std::nearbyint(m(r, c) / scale) : 0.f;
+          out.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
+        }
+      }
+      return;
+    }
+  }
+}
+
 std::vector<uint8_t> json_bytes(const json& j) {
   const std::string s = j.dump();
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 
 }  // namespace
+
+const char* storage_name(StorageType type) {
+  switch (type) {
+    case StorageType::Float32:
+      return "float32";
+    case StorageType::Float16:
+      return "float16";
+    case StorageType::Int8:
+      return "int8";
+  }
+  return "?";
+}
+
+StorageType parse_storage(const std::string& name) {
+  for (StorageType t : {StorageType::Float32, StorageType::Float16, StorageType::Int8}) {
+    if (name == storage_name(t)) return t;
+  }
+  throw Error("unknown storage type '" + name + "' (float32, float16 or int8)");
+}
+
+Model quantize(const Model& model, StorageType type, bool all_matrices) {
+  Model stored = model;
+  stored.storage.clear();
+  visit_han_params(stored.params, [&](const std::string& name, Matrix<float>&, bool is_vector) {
+    if (name == "embedding" || (all_matrices && !is_vector)) stored.storage[name] = type;
+  });
+  const std::vector<uint8_t> bytes = write_model(stored);
+  Model rounded = read_model(bytes.data(), bytes.size(), {false});
+  std::vector<std::string> texts;
+  for (const GoldenCase& c : model.golden_cases) texts.push_back(c.text);
+  rounded.set_golden_texts(texts);
+  return rounded;
+}
 
 Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
   try {
@@ -365,7 +486,7 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
     const auto [tensor_data, tensor_size] = sections.get("TENS");
     auto tensors = read_tensor_table(tensor_data, tensor_size, han_parameter_count(config));
     model.params = make_han<float>(config);
-    load_tensors(model.params, tensors);
+    load_tensors(model, tensors);
 
     const auto [gold_data, gold_size] = sections.get("GOLD");
     model.golden_cases = read_golden(parse_json(gold_data, gold_size, "golden cases"),
@@ -419,17 +540,18 @@ std::vector<uint8_t> write_model(const Model& model) {
   put<uint32_t>(tensors, 0);  // patched below
   HanParams<float> params = model.params;
   visit_han_params(params, [&](const std::string& name, Matrix<float>& m, bool is_vector) {
+    auto it = model.storage.find(name);
+    const StorageType type = it == model.storage.end() ? StorageType::Float32 : it->second;
+    if (type == StorageType::Int8 && is_vector) {
+      throw Error("tensor " + name + ": int8 storage needs a matrix");
+    }
     put<uint16_t>(tensors, static_cast<uint16_t>(name.size()));
     put_bytes(tensors, name.data(), name.size());
-    put<uint8_t>(tensors, kFloat32);
+    put<uint8_t>(tensors, static_cast<uint8_t>(type));
     put<uint8_t>(tensors, is_vector ? 1 : 2);
     if (!is_vector) put<uint32_t>(tensors, static_cast<uint32_t>(m.rows()));
     put<uint32_t>(tensors, static_cast<uint32_t>(m.cols()));
-    for (Eigen::Index i = 0; i < m.size(); ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, m.data() + i, 4);
-      put<uint32_t>(tensors, bits);
-    }
+    put_tensor_values(tensors, name, type, m);
     ++tensor_count;
   });
   for (size_t i = 0; i < 4; ++i) tensors[i] = static_cast<uint8_t>(tensor_count >> (8 * i));

@@ -17,7 +17,16 @@ struct LoadOptions {
 Model read_model(const uint8_t* data, size_t size, const LoadOptions& options = {});
 Model read_model_file(const std::string& path, const LoadOptions& options = {});
 
+// Stores each tensor as model.storage says (float32 when absent).
 std::vector<uint8_t> write_model(const Model& model);
 void write_model_file(const Model& model, const std::string& path);
+
+const char* storage_name(StorageType type);
+StorageType parse_storage(const std::string& name);  // "float32", "float16" or "int8"
+
+// The model as it is after storing its embedding (with all_matrices: every matrix) as `type`:
+// the weights rounded exactly as the file stores them, and the golden cases recomputed from the
+// rounded model, so the result verifies when loaded.
+Model quantize(const Model& model, StorageType type, bool all_matrices);
 
 }  // namespace han

@@ -1,6 +1,7 @@
 #pragma once
 // A complete model: the network plus everything needed to run it on raw text.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -64,8 +65,16 @@ struct GoldenReport {
   std::string failure;  // empty when every case is within tolerance
 };
 
+// How a tensor is stored in the model file; in memory every weight is float32.
+enum class StorageType : uint8_t {
+  Float32 = 1,
+  Float16 = 2,
+  Int8 = 3,  // per-row float32 scales, matrices only
+};
+
 struct Model {
   HanParams<float> params;
+  std::map<std::string, StorageType> storage;  // by tensor name; absent means Float32
   TokenizerConfig tokenizer;
   Vocabulary vocabulary;
   std::vector<std::string> labels;
