@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: builds the native tree (release, then ASan + UBSan) and runs the suites.
+# Runs every test: builds the native tree (release, then ASan + UBSan) and runs the suites, then
+# builds the WebAssembly variants and tests the han-wasm npm package (web/) with Node.
 # Installs what is missing with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,8 @@ echo "== native build and tests under AddressSanitizer and UndefinedBehaviorSani
 build_native build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHAN_SANITIZE=ON -DHAN_NATIVE_ARCH=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+
+echo "== WebAssembly build (SIMD and baseline) and tests of the han-wasm package"
+ensure_packages emscripten
+scripts/build-wasm.sh
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm test)

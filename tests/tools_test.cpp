@@ -4,11 +4,15 @@
 
 #include <cstdio>
 #include <fstream>
+#include <random>
+#include <sstream>
 
 #include "core/error.h"
+#include "io/model_file.h"
 #include "tools/dataset.h"
 #include "tools/metrics.h"
 #include "tools/parallel.h"
+#include "tools/trainer.h"
 
 namespace han {
 namespace {
@@ -128,6 +132,99 @@ TEST(Parallel, VisitsEveryIndexOnceAndRethrows) {
                               if (i == 7) throw Error("seven");
                             }),
                Error);
+}
+
+// Reviews made of filler words and one telling word; the label follows the telling word.
+std::string toy_reviews(size_t count, unsigned seed) {
+  const std::vector<std::string> filler = {"the", "film", "plot", "actor", "scene", "music",
+                                           "was", "and",  "it",   "very",  "story", "end"};
+  const std::vector<std::string> good = {"great", "superb", "moving"};
+  const std::vector<std::string> bad = {"awful", "boring", "dreadful"};
+  std::mt19937 rng(seed);
+  std::ostringstream out;
+  for (size_t i = 0; i < count; ++i) {
+    const bool positive = rng() % 2;
+    out << (positive ? "positive" : "negative") << "\t";
+    const size_t sentences = 1 + rng() % 3;
+    const size_t telling_sentence = rng() % sentences;
+    for (size_t s = 0; s < sentences; ++s) {
+      const size_t words = 3 + rng() % 6;
+      const size_t telling_word = rng() % words;
+      for (size_t w = 0; w < words; ++w) {
+        if (s == telling_sentence && w == telling_word) {
+          const auto& pool = positive ? good : bad;
+          out << pool[rng() % pool.size()];
+        } else {
+          out << filler[rng() % filler.size()];
+        }
+        out << (w + 1 < words ? " " : ". ");
+      }
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+TrainOptions toy_options(const std::string& path) {
+  TrainOptions o;
+  o.train_path = path;
+  o.validation_split = 0.2;
+  o.min_count = 1;
+  o.architecture.embedding_dim = 8;
+  o.architecture.word_encoder = {CellType::Gru,     6,    true,
+                                 MergeMode::Concat, true, Activation::Sigmoid};
+  o.architecture.sentence_encoder = {CellType::Lstm,    5,    true,
+                                     MergeMode::Concat, true, Activation::Sigmoid};
+  o.architecture.word_attention = {7, true, Activation::Tanh};
+  o.architecture.sentence_attention = {4, true, Activation::Tanh};
+  o.optimizer.learning_rate = 0.01;
+  o.batch_size = 16;
+  o.epochs = 8;
+  o.patience = 8;
+  o.threads = 2;
+  o.seed = 5;
+  return o;
+}
+
+TEST(Trainer, LearnsWhichWordDecidesAndAttendsToIt) {
+  const TempFile data(toy_reviews(400, 1));
+  const TrainResult result = train_han(toy_options(data.path()), {});
+  const EpochReport& best = result.epochs[result.best_epoch - 1];
+  EXPECT_GE(best.validation_accuracy, 0.95);
+  EXPECT_LT(result.epochs.back().train_loss, result.epochs.front().train_loss);
+  const Model& model = result.model;
+  EXPECT_EQ(model.labels, (std::vector<std::string>{"negative", "positive"}));
+  const Prediction p = model.predict("the plot was superb and the music very nice.");
+  EXPECT_EQ(model.labels[p.label], "positive");
+  // The telling word carries the most attention in its sentence.
+  const auto& words = p.sentences[0].words;
+  const auto top = std::max_element(
+      words.begin(), words.end(), [](const auto& a, const auto& b) { return a.weight < b.weight; });
+  EXPECT_EQ(top->text, "superb");
+  // The golden cases are the trainer's own texts and they verify after a round trip.
+  EXPECT_EQ(model.golden_cases.size(), golden_texts().size());
+  const std::vector<uint8_t> bytes = write_model(model);
+  EXPECT_NO_THROW(read_model(bytes.data(), bytes.size()));
+}
+
+TEST(Trainer, SameSeedAndThreadsGiveTheSameModel) {
+  const TempFile data(toy_reviews(120, 2));
+  TrainOptions options = toy_options(data.path());
+  options.epochs = 2;
+  options.dropout = {0.3, 0.3};
+  const std::vector<uint8_t> first = write_model(train_han(options, {}).model);
+  EXPECT_EQ(write_model(train_han(options, {}).model), first);
+  options.seed = 6;
+  EXPECT_NE(write_model(train_han(options, {}).model), first);
+}
+
+TEST(Trainer, BadSettingsAreClearErrors) {
+  const TempFile data("positive\tgood film\n");
+  TrainOptions options = toy_options(data.path());
+  options.batch_size = 0;
+  EXPECT_THROW(train_han(options, {}), Error);
+  options = toy_options(data.path());
+  EXPECT_THROW(train_han(options, {}), Error);  // one label only
 }
 
 }  // namespace

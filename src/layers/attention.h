@@ -35,19 +35,72 @@ struct AttentionOutput {
   RowVector<T> weights;  // alpha, one per step; exactly 0 on masked steps
 };
 
+namespace detail {
+
+// u_t = act(h_t W + b), one row per step.
+template <typename T>
+Matrix<T> attention_hidden(const AttentionParams<T>& a, const Matrix<T>& h) {
+  Matrix<T> projected = h * a.kernel;
+  if (a.config.use_bias) projected.rowwise() += a.bias.row(0);
+  apply_activation(a.config.activation, projected);
+  return projected;
+}
+
+// score_t = u_t · c,  alpha = softmax(score) over the real steps,  pooled = sum_t alpha_t h_t.
+template <typename T>
+AttentionOutput<T> attention_pool(const AttentionParams<T>& a, const Matrix<T>& hidden,
+                                  const Matrix<T>& h, const std::vector<bool>& mask) {
+  const RowVector<T> scores = (hidden * a.context.row(0).transpose()).transpose();
+  AttentionOutput<T> out;
+  out.weights = softmax<T>(scores, mask);
+  out.pooled = out.weights * h;
+  return out;
+}
+
+}  // namespace detail
+
 // u_t = act(h_t W + b),  score_t = u_t · c,  alpha = softmax(score) over the real steps,
 // pooled = sum_t alpha_t h_t.  Every step masked (or none at all): zero weights, zero vector.
 template <typename T>
 AttentionOutput<T> attention_forward(const AttentionParams<T>& a, const Matrix<T>& h,
                                      const std::vector<bool>& mask = {}) {
-  Matrix<T> projected = h * a.kernel;
-  if (a.config.use_bias) projected.rowwise() += a.bias.row(0);
-  apply_activation(a.config.activation, projected);
-  const RowVector<T> scores = (projected * a.context.row(0).transpose()).transpose();
-  AttentionOutput<T> out;
-  out.weights = softmax<T>(scores, mask);
-  out.pooled = out.weights * h;
-  return out;
+  return detail::attention_pool(a, detail::attention_hidden(a, h), h, mask);
+}
+
+// What attention_backward needs; the mask lives on in the weights (exactly 0 on masked steps).
+template <typename T>
+struct AttentionCache {
+  Matrix<T> inputs;  // h_t, one row per step
+  Matrix<T> hidden;  // u_t
+  AttentionOutput<T> output;
+};
+
+template <typename T>
+AttentionCache<T> attention_forward_train(const AttentionParams<T>& a, const Matrix<T>& h,
+                                          const std::vector<bool>& mask = {}) {
+  AttentionCache<T> cache{h, detail::attention_hidden(a, h), {}};
+  cache.output = detail::attention_pool(a, cache.hidden, h, mask);
+  return cache;
+}
+
+// dalpha_t = dpooled · h_t,  dscore = softmax_backward(alpha, dalpha),  dc += sum_t dscore_t u_t,
+// da_t = act'(u_t) ⊙ dscore_t c,  dW += hᵀ da,  db += sum_t da,  dh_t = alpha_t dpooled + da_t Wᵀ.
+// Masked steps have alpha_t = 0, hence dscore_t = 0 and dh_t = 0.
+// Adds the parameter gradients to `grads` (shaped like `a`) and returns dh.
+template <typename T>
+Matrix<T> attention_backward(const AttentionParams<T>& a, const AttentionCache<T>& cache,
+                             const RowVector<T>& d_pooled, AttentionParams<T>& grads) {
+  const RowVector<T>& weights = cache.output.weights;
+  const RowVector<T> d_weights = (cache.inputs * d_pooled.transpose()).transpose();
+  const RowVector<T> d_scores = softmax_backward(weights, d_weights);
+  grads.context.row(0) += d_scores * cache.hidden;
+  const Matrix<T> d_hidden = d_scores.transpose() * a.context.row(0);
+  const Matrix<T> d_projected = activation_backward(a.config.activation, cache.hidden, d_hidden);
+  grads.kernel.noalias() += cache.inputs.transpose() * d_projected;
+  if (a.config.use_bias) grads.bias.row(0) += d_projected.colwise().sum();
+  Matrix<T> dh = weights.transpose() * d_pooled;
+  dh.noalias() += d_projected * a.kernel.transpose();
+  return dh;
 }
 
 template <typename T, typename Visitor>

@@ -56,17 +56,12 @@ HanParams<T> make_han(const HanConfig& c) {
 // and optimisers all go through it. Vectors are stored as 1 x n matrices.
 template <typename T, typename Visitor>
 void visit_han_params(HanParams<T>& p, Visitor&& visit) {
-  auto prefixed = [&](const std::string& prefix) {
-    return [&visit, prefix](const std::string& name, Matrix<T>& m, bool is_vector) {
-      visit(prefix + "." + name, m, is_vector);
-    };
-  };
   visit("embedding", p.embedding, false);
-  visit_encoder_params(p.word_encoder, prefixed("word_encoder"));
-  visit_attention_params(p.word_attention, prefixed("word_attention"));
-  visit_encoder_params(p.sentence_encoder, prefixed("sentence_encoder"));
-  visit_attention_params(p.sentence_attention, prefixed("sentence_attention"));
-  visit_dense_params(p.output, prefixed("output"));
+  visit_encoder_params(p.word_encoder, prefixed_visitor("word_encoder", visit));
+  visit_attention_params(p.word_attention, prefixed_visitor("word_attention", visit));
+  visit_encoder_params(p.sentence_encoder, prefixed_visitor("sentence_encoder", visit));
+  visit_attention_params(p.sentence_attention, prefixed_visitor("sentence_attention", visit));
+  visit_dense_params(p.output, prefixed_visitor("output", visit));
 }
 
 // The number of weights `config` implies, computed without allocating them: the loader checks it
@@ -101,6 +96,26 @@ struct HanOutput {
   std::vector<RowVector<T>> word_weights;  // one row per sentence, one weight per word
 };
 
+namespace detail {
+
+// The real (non-padding) words of a sentence and where they stand in it.
+struct RealWords {
+  std::vector<int32_t> ids;
+  std::vector<size_t> positions;
+};
+
+inline RealWords real_words(const std::vector<int32_t>& ids) {
+  RealWords real;
+  for (size_t w = 0; w < ids.size(); ++w) {
+    if (ids[w] == 0) continue;
+    real.ids.push_back(ids[w]);
+    real.positions.push_back(w);
+  }
+  return real;
+}
+
+}  // namespace detail
+
 template <typename T>
 HanOutput<T> han_forward(const HanParams<T>& p, const Document& doc) {
   const int word_dim = p.config.word_encoder.output_dim();
@@ -112,21 +127,14 @@ HanOutput<T> han_forward(const HanParams<T>& p, const Document& doc) {
   std::vector<size_t> real_sentences;
   Matrix<T> sentence_vectors(static_cast<Eigen::Index>(doc.size()), word_dim);
   for (size_t s = 0; s < doc.size(); ++s) {
-    const std::vector<int32_t>& ids = doc[s];
-    out.word_weights[s] = RowVector<T>::Zero(static_cast<Eigen::Index>(ids.size()));
-    std::vector<int32_t> real_ids;
-    std::vector<size_t> positions;
-    for (size_t w = 0; w < ids.size(); ++w) {
-      if (ids[w] == 0) continue;
-      real_ids.push_back(ids[w]);
-      positions.push_back(w);
-    }
-    if (real_ids.empty()) continue;
+    out.word_weights[s] = RowVector<T>::Zero(static_cast<Eigen::Index>(doc[s].size()));
+    const detail::RealWords words = detail::real_words(doc[s]);
+    if (words.ids.empty()) continue;
     const Matrix<T> states =
-        encoder_forward(p.word_encoder, embedding_lookup(p.embedding, real_ids));
+        encoder_forward(p.word_encoder, embedding_lookup(p.embedding, words.ids));
     const AttentionOutput<T> attention = attention_forward(p.word_attention, states);
-    for (size_t k = 0; k < positions.size(); ++k) {
-      out.word_weights[s][static_cast<Eigen::Index>(positions[k])] =
+    for (size_t k = 0; k < words.positions.size(); ++k) {
+      out.word_weights[s][static_cast<Eigen::Index>(words.positions[k])] =
           attention.weights[static_cast<Eigen::Index>(k)];
     }
     sentence_vectors.row(static_cast<Eigen::Index>(real_sentences.size())) = attention.pooled;

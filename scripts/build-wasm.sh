@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the two WebAssembly variants (SIMD and baseline) with Emscripten and assembles the npm
+# package in web/: dist/han-{simd,baseline}.{wasm,cjs,mjs}, LICENSE, and the bundled model when
+# models/imdb-sentiment.han exists. Needs Debian's emscripten package (scripts/test.sh installs it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian's emcc runs acorn from here (../shared/TOOLCHAIN.md, trap 1).
+export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+
+dist=web/dist
+mkdir -p "$dist"
+for variant in simd baseline; do
+  dir=build-wasm/$variant
+  simd=OFF
+  [ "$variant" = simd ] && simd=ON
+  # Eigen and nlohmann_json are header-only, so the host's packages serve the WebAssembly build.
+  emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHAN_WASM_SIMD=$simd \
+    -DHAN_BUILD_CLI=OFF -DHAN_BUILD_TESTS=OFF -DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=BOTH >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+  out=$dir/bindings
+  cmp "$out/node/han-$variant.wasm" "$out/web/han-$variant.wasm" # one .wasm serves both glues
+  cp "$out/node/han-$variant.wasm" "$dist/"
+  cp "$out/node/han-$variant.js" "$dist/han-$variant.cjs"
+  cp "$out/web/han-$variant.mjs" "$dist/"
+  echo "$dist/han-$variant.wasm: $(stat -c %s "$dist/han-$variant.wasm") bytes," \
+    "$(gzip -9c "$dist/han-$variant.wasm" | wc -c) gzipped"
+done
+
+cp LICENSE web/LICENSE
+rm -rf web/models
+if [ -f models/imdb-sentiment.han ]; then
+  mkdir -p web/models
+  cp models/imdb-sentiment.han web/models/
+fi

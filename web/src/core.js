@@ -1,0 +1,197 @@
+// The API of han-wasm, the same everywhere; index.js (browsers) and node.js give it the platform's
+// ways to instantiate the Emscripten module (dist/, built by scripts/build-wasm.sh) and to read
+// local files. Embind handles stay in here: users get plain objects.
+
+const BUNDLED_MODEL = new URL('../models/imdb-sentiment.han', import.meta.url);
+
+// The smallest module using SIMD (i8x16.splat, i8x16.popcnt): valid only where wasm SIMD works.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15,
+  253, 98, 11,
+]);
+
+// variant ('simd' | 'baseline') -> Promise of its Emscripten module, shared by every model loaded
+// in this thread.
+const wasmModules = new Map();
+
+// Frees the C++ model of a Model that was never disposed.
+const leakedModels = new FinalizationRegistry((handle) => handle.delete());
+
+export function simdSupported() {
+  return WebAssembly.validate(SIMD_PROBE);
+}
+
+// platform: { instantiate(variant) -> Promise of the Emscripten module,
+//             readLocalFile(source) -> Promise of the bytes, or of null for a URL to fetch }
+export async function loadModelWith(platform, source, options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`loadModel: options must be an object, got ${describe(options)}`);
+  }
+  const { onProgress, verify = true, simd = simdSupported() } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`loadModel: onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  const variant = simd ? 'simd' : 'baseline';
+  const [wasm, bytes] = await Promise.all([
+    wasmModule(platform, variant),
+    source === undefined
+      ? readBundledModel(platform, onProgress)
+      : readSource(platform, source, onProgress),
+  ]);
+  return new Model(unwrap(wasm.loadModel(bytes, Boolean(verify))), variant);
+}
+
+class Model {
+  #handle;
+  #labels;
+
+  constructor(handle, variant) {
+    this.#handle = handle;
+    leakedModels.register(this, handle, this);
+    const info = unwrap(handle.info());
+    this.#labels = info.labels;
+    this.info = {
+      labels: [...info.labels],
+      vocabularySize: info.vocabularySize,
+      parameters: info.parameters,
+      architecture: JSON.parse(info.config),
+      tokenizer: JSON.parse(info.tokenizer),
+      metadata: JSON.parse(info.metadata),
+      variant,
+    };
+  }
+
+  predict(text) {
+    const handle = this.#live();
+    if (typeof text !== 'string') {
+      throw new TypeError(`predict: expected a string, got ${describe(text)}`);
+    }
+    const { label, probabilities, truncated, sentences } = unwrap(handle.predict(text));
+    return {
+      label: this.#labels[label],
+      probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
+      truncated,
+      sentences,
+    };
+  }
+
+  predictBatch(texts) {
+    this.#live();
+    if (typeof texts === 'string' || typeof texts?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(`predictBatch: expected an array of strings, got ${describe(texts)}`);
+    }
+    const list = Array.from(texts);
+    list.forEach((text, i) => {
+      if (typeof text !== 'string') {
+        throw new TypeError(`predictBatch: texts[${i}] must be a string, got ${describe(text)}`);
+      }
+    });
+    return list.map((text) => this.predict(text));
+  }
+
+  // Frees the model's memory now; calling it again does nothing.
+  dispose() {
+    if (!this.#handle) return;
+    leakedModels.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+  }
+
+  #live() {
+    if (!this.#handle) throw new Error('this model was disposed; load it again with loadModel()');
+    return this.#handle;
+  }
+}
+
+function wasmModule(platform, variant) {
+  let module = wasmModules.get(variant);
+  if (!module) {
+    module = platform.instantiate(variant);
+    module.catch(() => wasmModules.delete(variant)); // let a later call try again
+    wasmModules.set(variant, module);
+  }
+  return module;
+}
+
+// The bindings return {value} or {error: message}; see bindings/han_bindings.cpp.
+function unwrap(outcome) {
+  if ('error' in outcome) throw new Error(outcome.error);
+  return outcome.value;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  if (Array.isArray(value)) return 'an array';
+  const name = value.constructor?.name;
+  if (!name || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+async function readSource(platform, source, onProgress) {
+  if (source instanceof ArrayBuffer) source = new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) {
+    const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    onProgress?.({ loaded: bytes.length, total: bytes.length });
+    return bytes;
+  }
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    return readResponse(source, onProgress);
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const bytes = await platform.readLocalFile(source);
+    if (bytes === null) return readResponse(await fetch(source), onProgress);
+    onProgress?.({ loaded: bytes.length, total: bytes.length });
+    return bytes;
+  }
+  throw new TypeError(
+    'loadModel: source must be a URL, a file path (Node), a Response, an ArrayBuffer or a ' +
+      `Uint8Array, got ${describe(source)}`,
+  );
+}
+
+async function readResponse(response, onProgress) {
+  if (!response.ok) {
+    const from = response.url || 'the response';
+    const error = new Error(`cannot load the model from ${from}: HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  // With a Content-Encoding, Content-Length counts compressed bytes: the total is unknown.
+  const length = Number(response.headers.get('content-length'));
+  const total = length > 0 && !response.headers.has('content-encoding') ? length : undefined;
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onProgress?.({ loaded: bytes.length, total: bytes.length });
+    return bytes;
+  }
+  const chunks = [];
+  let loaded = 0;
+  for (const reader = response.body.getReader(); ;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress?.({ loaded, total });
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+async function readBundledModel(platform, onProgress) {
+  try {
+    return await readSource(platform, BUNDLED_MODEL, onProgress);
+  } catch (error) {
+    if (error.code !== 'ENOENT' && error.status !== 404) throw error;
+    throw new Error(
+      'this build of han-wasm has no bundled model (models/imdb-sentiment.han is missing): ' +
+        'pass a model to loadModel(source)',
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,112 @@
+// Types of han-wasm. Offsets are in UTF-16 code units: text.slice(start, end) is the word or
+// sentence as written.
+
+/** A model file: a URL (string or URL; in Node also a file path or file: URL), a fetch Response,
+ * or the file's bytes. */
+export type ModelSource = string | URL | Response | ArrayBuffer | ArrayBufferView;
+
+export interface LoadProgress {
+  /** Bytes read so far. */
+  loaded: number;
+  /** The size of the file, when known (a Content-Length without Content-Encoding). */
+  total: number | undefined;
+}
+
+export interface LoadOptions {
+  /** Called as the model's bytes arrive; once, at the end, for files and in-memory bytes. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Run the golden test cases stored in the model file before returning (default true). */
+  verify?: boolean;
+  /** For tests: force the SIMD (true) or baseline (false) build instead of detecting support. */
+  simd?: boolean;
+}
+
+export interface Word {
+  /** The word as written in the text. */
+  text: string;
+  start: number;
+  end: number;
+  /** Attention weight within its sentence; the words of a sentence sum to 1. */
+  weight: number;
+  /** Vocabulary id of the normalised word; 1 means the model does not know it. */
+  id: number;
+}
+
+export interface Sentence {
+  /** The sentence as written, with lone surrogates of the input read as U+FFFD. */
+  text: string;
+  start: number;
+  end: number;
+  /** Attention weight within the document; the sentences sum to 1. */
+  weight: number;
+  words: Word[];
+}
+
+export interface Prediction {
+  /** The most probable label. */
+  label: string;
+  /** The probability of every label, by name, in the model's label order. */
+  probabilities: Record<string, number>;
+  /** The model's tokenizer limits dropped part of the text. */
+  truncated: boolean;
+  sentences: Sentence[];
+}
+
+export interface EncoderConfig {
+  cell: 'gru' | 'lstm';
+  units: number;
+  bidirectional: boolean;
+  merge: 'concat' | 'sum' | 'ave' | 'mul';
+  recurrent_activation: 'sigmoid' | 'hard_sigmoid';
+  /** GRU only. */
+  reset_after?: boolean;
+}
+
+export interface AttentionConfig {
+  units: number;
+  use_bias: boolean;
+  activation: 'tanh' | 'linear' | 'relu';
+}
+
+/** The network as described in the model file (docs/model-format.md, section CONF). */
+export interface Architecture {
+  architecture: 'han';
+  vocab_size: number;
+  embedding_dim: number;
+  word_encoder: EncoderConfig;
+  word_attention: AttentionConfig;
+  sentence_encoder: EncoderConfig;
+  sentence_attention: AttentionConfig;
+  output: { activation: 'softmax' | 'sigmoid' };
+}
+
+export interface ModelInfo {
+  labels: string[];
+  vocabularySize: number;
+  /** Number of weights. */
+  parameters: number;
+  architecture: Architecture;
+  tokenizer: { lowercase: boolean; max_sentences: number; max_words_per_sentence: number };
+  /** Free-form JSON stored with the model. */
+  metadata: Record<string, unknown>;
+  /** The WebAssembly build running the model. */
+  variant: 'simd' | 'baseline';
+}
+
+export interface Model {
+  readonly info: ModelInfo;
+  /** Classifies one document. */
+  predict(text: string): Prediction;
+  predictBatch(texts: Iterable<string>): Prediction[];
+  /** Frees the model's memory; later calls of predict throw. Calling it twice is harmless. */
+  dispose(): void;
+}
+
+/**
+ * Loads a model file and checks it (size, checksum, every tensor, the golden test cases).
+ * Without a source, loads the bundled IMDB sentiment model; this build throws when it has none.
+ */
+export function loadModel(source?: ModelSource, options?: LoadOptions): Promise<Model>;
+
+/** Whether this engine runs WebAssembly SIMD, which loadModel then uses. */
+export function simdSupported(): boolean;
