@@ -13,6 +13,7 @@
 #include "tools/metrics.h"
 #include "tools/parallel.h"
 #include "tools/trainer.h"
+#include "tools/word2vec.h"
 
 namespace han {
 namespace {
@@ -225,6 +226,66 @@ TEST(Trainer, BadSettingsAreClearErrors) {
   EXPECT_THROW(train_han(options, {}), Error);
   options = toy_options(data.path());
   EXPECT_THROW(train_han(options, {}), Error);  // one label only
+}
+
+// Documents that each use the words of one topic only.
+std::string topic_documents(size_t count, unsigned seed) {
+  const std::vector<std::vector<std::string>> topics = {
+      {"goal", "match", "keeper", "striker", "league"},
+      {"violin", "cello", "sonata", "concerto", "orchestra"}};
+  std::mt19937 rng(seed);
+  std::string text;
+  for (size_t d = 0; d < count; ++d) {
+    const auto& topic = topics[d % 2];
+    for (int w = 0; w < 12; ++w) text += topic[rng() % topic.size()] + (w % 4 == 3 ? ". " : " ");
+    text += "\n";
+  }
+  return text;
+}
+
+double cosine(const WordVectors& v, const std::string& a, const std::string& b) {
+  auto row = [&](const std::string& w) {
+    return v.vectors.row(std::find(v.words.begin(), v.words.end(), w) - v.words.begin());
+  };
+  return row(a).dot(row(b)) / (row(a).norm() * row(b).norm());
+}
+
+TEST(Word2Vec, WordsOfOneTopicEndUpCloser) {
+  const TempFile data(topic_documents(400, 3), true);
+  Word2VecOptions options;
+  options.dimension = 16;
+  options.epochs = 5;
+  options.min_count = 1;
+  options.subsample = 0;
+  const Corpus corpus = read_corpus({data.path()}, options.tokenizer, 2);
+  EXPECT_EQ(corpus.documents.size(), 400u);
+  EXPECT_EQ(corpus.words.size(), 10u);
+  const WordVectors vectors = train_word2vec(corpus, options, {});
+  ASSERT_EQ(vectors.words.size(), 10u);
+  EXPECT_GT(cosine(vectors, "goal", "striker"), cosine(vectors, "goal", "violin") + 0.3);
+  EXPECT_GT(cosine(vectors, "cello", "sonata"), cosine(vectors, "cello", "keeper") + 0.3);
+  // Single-threaded: the same seed gives the same vectors.
+  EXPECT_EQ(train_word2vec(corpus, options, {}).vectors, vectors.vectors);
+}
+
+TEST(Word2Vec, VectorsSeedTheEmbeddingOfTrain) {
+  const TempFile data(toy_reviews(60, 4));
+  WordVectors vectors;
+  vectors.words = {"great", "awful"};
+  vectors.vectors = Matrix<float>::Constant(2, 8, 0.25f);
+  vectors.vectors.row(1).setConstant(-0.5f);
+  const TempFile vector_file("");
+  write_word_vectors(vectors, vector_file.path());
+  TrainOptions options = toy_options(data.path());
+  options.pretrained_path = vector_file.path();
+  options.epochs = 1;
+  options.optimizer.learning_rate = 1e-9;  // leave the embedding where it started
+  const Model model = train_han(options, {}).model;
+  const Matrix<float>& embedding = model.params.embedding;
+  EXPECT_NEAR(embedding(model.vocabulary.id("great"), 3), 0.25f, 1e-6);
+  EXPECT_NEAR(embedding(model.vocabulary.id("awful"), 7), -0.5f, 1e-6);
+  options.architecture.embedding_dim = 9;
+  EXPECT_THROW(train_han(options, {}), Error);  // 8 values per word, the embedding has 9
 }
 
 }  // namespace
