@@ -1,9 +1,12 @@
 #pragma once
 // Attention pooling after Yang et al. (2016), with masking.
+#include <type_traits>
 #include <vector>
 
+#include "core/error.h"
 #include "core/tensor.h"
 #include "layers/activation.h"
+#include "layers/products.h"
 
 namespace han {
 
@@ -61,10 +64,26 @@ AttentionOutput<T> attention_pool(const AttentionParams<T>& a, const Matrix<T>& 
 
 // u_t = act(h_t W + b),  score_t = u_t · c,  alpha = softmax(score) over the real steps,
 // pooled = sum_t alpha_t h_t.  Every step masked (or none at all): zero weights, zero vector.
+// For float, one fused kernel computes it all without storing the u_t.
 template <typename T>
 AttentionOutput<T> attention_forward(const AttentionParams<T>& a, const Matrix<T>& h,
                                      const std::vector<bool>& mask = {}) {
-  return detail::attention_pool(a, detail::attention_hidden(a, h), h, mask);
+  if constexpr (std::is_same_v<T, float>) {
+    const Activation activation = a.config.activation;
+    if (activation != Activation::Tanh && activation != Activation::Linear &&
+        activation != Activation::Relu) {
+      throw Error("attention: the activation must be tanh, linear or relu");
+    }
+    AttentionOutput<T> out{RowVector<T>(h.cols()), RowVector<T>(h.rows())};
+    const kernels::AttentionWeights weights{detail::const_view(a.kernel),
+                                            a.config.use_bias ? a.bias.data() : nullptr,
+                                            a.context.data(), activation};
+    kernels::selected::attention(detail::const_view(h), weights, mask, out.weights.data(),
+                                 out.pooled.data());
+    return out;
+  } else {
+    return detail::attention_pool(a, detail::attention_hidden(a, h), h, mask);
+  }
 }
 
 // What attention_backward needs; the mask lives on in the weights (exactly 0 on masked steps).

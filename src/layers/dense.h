@@ -2,10 +2,12 @@
 // Fully connected output layer.
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "core/error.h"
 #include "core/tensor.h"
 #include "layers/activation.h"
+#include "layers/products.h"
 
 namespace han {
 
@@ -35,7 +37,9 @@ RowVector<T> dense_activate(Activation activation, RowVector<T> logits) {
 // y = act(x W + b); softmax is shifted by its maximum, so it never overflows.
 template <typename T>
 RowVector<T> dense_forward(const DenseParams<T>& d, const RowVector<T>& x) {
-  return detail::dense_activate<T>(d.activation, x * d.kernel + d.bias.row(0));
+  RowVector<T> logits(d.kernel.cols());
+  multiply_add(x, d.kernel, d.bias.row(0), logits);
+  return detail::dense_activate<T>(d.activation, std::move(logits));
 }
 
 template <typename T>

@@ -2,6 +2,7 @@
 // Gated recurrent unit, Keras weight layout (gate blocks z, r, h), zero initial state.
 #include "core/tensor.h"
 #include "layers/activation.h"
+#include "layers/products.h"
 
 namespace han {
 
@@ -31,22 +32,21 @@ template <typename T>
 Matrix<T> gru_run(const GruParams<T>& p, const Matrix<T>& x, GruCache<T>* cache) {
   const Eigen::Index u = p.units, steps = x.rows();
   // Input projections of all steps as one matrix product.
-  Matrix<T> projected = x * p.kernel;
-  projected.rowwise() += p.bias.row(0);
+  Matrix<T> projected(steps, 3 * u);
+  multiply_add(x, p.kernel, p.bias.row(0), projected);
   Matrix<T> out(steps, u);
   if (cache) {
     for (Matrix<T>* m : {&cache->update, &cache->reset, &cache->candidate}) m->resize(steps, u);
     if (p.reset_after) cache->recurrent_candidate.resize(steps, u);
   }
   RowVector<T> h = RowVector<T>::Zero(u);
-  RowVector<T> recurrent(3 * u), z(u), r(u), candidate(u);
+  RowVector<T> recurrent(3 * u), z(u), r(u), candidate(u), reset_state(u);
   for (Eigen::Index t = 0; t < steps; ++t) {
     const auto xt = projected.row(t);
     if (p.reset_after) {
-      recurrent.noalias() = h * p.recurrent_kernel;
-      recurrent += p.bias.row(1);
+      multiply_add(h, p.recurrent_kernel, p.bias.row(1), recurrent);
     } else {
-      recurrent.head(2 * u).noalias() = h * p.recurrent_kernel.leftCols(2 * u);
+      multiply(h, p.recurrent_kernel.leftCols(2 * u), recurrent.head(2 * u));
     }
     z = xt.head(u) + recurrent.head(u);
     r = xt.segment(u, u) + recurrent.segment(u, u);
@@ -55,8 +55,8 @@ Matrix<T> gru_run(const GruParams<T>& p, const Matrix<T>& x, GruCache<T>* cache)
     if (p.reset_after) {
       candidate = xt.tail(u) + r.cwiseProduct(recurrent.tail(u));
     } else {
-      candidate.noalias() = r.cwiseProduct(h) * p.recurrent_kernel.rightCols(u);
-      candidate += xt.tail(u);
+      reset_state = r.cwiseProduct(h);
+      multiply_add(reset_state, p.recurrent_kernel.rightCols(u), xt.tail(u), candidate);
     }
     apply_activation(Activation::Tanh, candidate);
     h = z.cwiseProduct(h) + (RowVector<T>::Ones(u) - z).cwiseProduct(candidate);

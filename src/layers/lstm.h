@@ -3,6 +3,7 @@
 // the same order), zero initial state.
 #include "core/tensor.h"
 #include "layers/activation.h"
+#include "layers/products.h"
 
 namespace han {
 
@@ -30,8 +31,8 @@ namespace detail {
 template <typename T>
 Matrix<T> lstm_run(const LstmParams<T>& p, const Matrix<T>& x, LstmCache<T>* cache) {
   const Eigen::Index u = p.units, steps = x.rows();
-  Matrix<T> projected = x * p.kernel;
-  projected.rowwise() += p.bias.row(0);
+  Matrix<T> projected(steps, 4 * u);
+  multiply_add(x, p.kernel, p.bias.row(0), projected);
   Matrix<T> out(steps, u);
   if (cache) {
     for (Matrix<T>* m : {&cache->input_gate, &cache->forget_gate, &cache->candidate,
@@ -42,8 +43,7 @@ Matrix<T> lstm_run(const LstmParams<T>& p, const Matrix<T>& x, LstmCache<T>* cac
   RowVector<T> h = RowVector<T>::Zero(u), c = RowVector<T>::Zero(u);
   RowVector<T> gates(4 * u), input_gate(u), forget_gate(u), candidate(u), output_gate(u);
   for (Eigen::Index t = 0; t < steps; ++t) {
-    gates.noalias() = h * p.recurrent_kernel;
-    gates += projected.row(t);
+    multiply_add(h, p.recurrent_kernel, projected.row(t), gates);
     input_gate = gates.head(u);
     forget_gate = gates.segment(u, u);
     candidate = gates.segment(2 * u, u);

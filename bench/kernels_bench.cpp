@@ -1,0 +1,91 @@
+// Native micro-benchmark of the kernels (Google Benchmark) in the shapes of the reference HAN:
+// the scalar reference, the vectorised kernels, and the Eigen code the layers ran before them.
+//   cmake -S . -B build-bench -DHAN_BUILD_BENCH=ON && cmake --build build-bench -t kernels_bench
+//   build-bench/kernels_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include "kernel_workloads.h"
+#include "layers/attention.h"
+
+namespace han::bench {
+namespace {
+
+using ConstMap = Eigen::Map<const Matrix<float>>;
+using Map = Eigen::Map<Matrix<float>>;
+
+template <typename RunOnce>
+void measure(benchmark::State& state, double flops, RunOnce&& run_once) {
+  for (auto _ : state) {
+    run_once();
+    benchmark::ClobberMemory();
+  }
+  state.counters["FLOP/s"] =
+      benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void gemv(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kGemvFlops, [&] { w.gemv(*kernels); });
+}
+
+void gemm(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kGemmFlops, [&] { w.gemm(*kernels); });
+}
+
+void attention(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kAttentionFlops, [&] { w.attention(*kernels); });
+}
+
+// The Eigen expressions of the layers before the kernels.
+void gemv_eigen(benchmark::State& state) {
+  KernelWorkload w;
+  const ConstMap h(w.state.data(), 1, w.kUnits), u(w.recurrent_kernel.data(), w.kUnits, w.kGates);
+  const ConstMap b(w.gate_bias.data(), 1, w.kGates);
+  Map y(w.gates.data(), 1, w.kGates);
+  measure(state, KernelWorkload::kGemvFlops, [&] {
+    y.noalias() = h * u;
+    y += b;
+  });
+}
+
+void gemm_eigen(benchmark::State& state) {
+  KernelWorkload w;
+  const ConstMap x(w.words.data(), w.kWords, w.kEmbedding);
+  const ConstMap kernel(w.input_kernel.data(), w.kEmbedding, w.kGates);
+  const ConstMap b(w.gate_bias.data(), 1, w.kGates);
+  Map y(w.projected.data(), w.kWords, w.kGates);
+  measure(state, KernelWorkload::kGemmFlops, [&] {
+    y.noalias() = x * kernel;
+    y.rowwise() += b.row(0);
+  });
+}
+
+void attention_eigen(benchmark::State& state) {
+  KernelWorkload w;
+  AttentionParams<float> a =
+      make_attention<float>({w.kAttentionUnits, true, Activation::Tanh}, w.kStates);
+  a.kernel = ConstMap(w.attention_kernel.data(), w.kStates, w.kAttentionUnits);
+  a.bias = ConstMap(w.attention_bias.data(), 1, w.kAttentionUnits);
+  a.context = ConstMap(w.context.data(), 1, w.kAttentionUnits);
+  const Matrix<float> h = ConstMap(w.states.data(), w.kWords, w.kStates);
+  measure(state, KernelWorkload::kAttentionFlops, [&] {
+    benchmark::DoNotOptimize(detail::attention_pool(a, detail::attention_hidden(a, h), h, {}));
+  });
+}
+
+BENCHMARK_CAPTURE(gemv, reference, &kReference);
+BENCHMARK_CAPTURE(gemv, vectorised, &kVectorised);
+BENCHMARK(gemv_eigen);
+BENCHMARK_CAPTURE(gemm, reference, &kReference);
+BENCHMARK_CAPTURE(gemm, vectorised, &kVectorised);
+BENCHMARK(gemm_eigen);
+BENCHMARK_CAPTURE(attention, reference, &kReference);
+BENCHMARK_CAPTURE(attention, vectorised, &kVectorised);
+BENCHMARK(attention_eigen);
+
+}  // namespace
+}  // namespace han::bench
+
+BENCHMARK_MAIN();

@@ -1,0 +1,63 @@
+#pragma once
+// The matrix products of the layers' forward passes: float, the inference type, runs on the
+// kernels of src/kernels/; any other type (double in the gradient tests) on Eigen.
+// Arguments are Eigen matrices, rows or blocks of them whose rows are contiguous in memory.
+#include <type_traits>
+
+#include "core/tensor.h"
+#include "kernels/kernels.h"
+
+namespace han {
+namespace detail {
+
+template <typename Derived>
+kernels::ConstMatrixView const_view(const Eigen::MatrixBase<Derived>& m) {
+  static_assert(Derived::IsRowMajor && Derived::InnerStrideAtCompileTime == 1);
+  return {m.derived().data(), static_cast<int>(m.rows()), static_cast<int>(m.cols()),
+          static_cast<int>(m.derived().outerStride())};
+}
+
+template <typename Derived>
+kernels::MatrixView mutable_view(Eigen::MatrixBase<Derived>& m) {
+  static_assert(Derived::IsRowMajor && Derived::InnerStrideAtCompileTime == 1);
+  return {m.derived().data(), static_cast<int>(m.rows()), static_cast<int>(m.cols()),
+          static_cast<int>(m.derived().outerStride())};
+}
+
+// out = x W + bias (bias a row, or null): a row vector x takes the matrix-vector kernel.
+template <typename X, typename W, typename Out>
+void kernel_product(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<W>& w, const float* bias,
+                    Eigen::MatrixBase<Out>& out) {
+  if constexpr (X::RowsAtCompileTime == 1) {
+    kernels::selected::gemv(x.derived().data(), const_view(w), bias, out.derived().data());
+  } else {
+    kernels::selected::gemm(const_view(x), const_view(w), bias, mutable_view(out));
+  }
+}
+
+}  // namespace detail
+
+// out = x W, where out already has the shape of the product.
+template <typename X, typename W, typename Out>
+void multiply(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<W>& w, Out&& out) {
+  if constexpr (std::is_same_v<typename X::Scalar, float>) {
+    detail::kernel_product(x, w, nullptr, out);
+  } else {
+    out.noalias() = x * w;
+  }
+}
+
+// out = x W + b, the row b added to every row, where out already has the shape of the product.
+template <typename X, typename W, typename B, typename Out>
+void multiply_add(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<W>& w,
+                  const Eigen::MatrixBase<B>& b, Out&& out) {
+  if constexpr (std::is_same_v<typename X::Scalar, float>) {
+    static_assert(B::InnerStrideAtCompileTime == 1);
+    detail::kernel_product(x, w, b.derived().data(), out);
+  } else {
+    out.noalias() = x * w;
+    out.rowwise() += b;
+  }
+}
+
+}  // namespace han
