@@ -15,6 +15,8 @@ ensure_packages() {
 }
 
 NATIVE_PACKAGES=(cmake make g++ libeigen3-dev nlohmann-json3-dev zlib1g-dev libgtest-dev nodejs)
+# What scripts/build-wasm.sh needs: Emscripten, and Eigen and nlohmann_json as headers.
+WASM_PACKAGES=(cmake make libeigen3-dev nlohmann-json3-dev emscripten nodejs)
 
 # build_native DIR [cmake options...] configures and builds the C++ tree into DIR.
 build_native() {

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# The main job: builds the han CLI and runs it. With arguments they go to han
-# (e.g. scripts/run.sh predict MODEL review.txt); without, it classifies an example review with a
-# reference model and shows its attention.
+# The main job. Without arguments: builds the WebAssembly package and serves the demo page at
+# http://localhost:8000/ (PORT=… for another port). With arguments: builds the han CLI and runs
+# it with them (e.g. scripts/run.sh predict MODEL review.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-ensure_packages "${NATIVE_PACKAGES[@]}"
-build_native build -DHAN_BUILD_TESTS=OFF >/dev/null
 if [ $# -gt 0 ]; then
+  ensure_packages "${NATIVE_PACKAGES[@]}"
+  build_native build -DHAN_BUILD_TESTS=OFF >/dev/null
   exec build/han "$@"
 fi
-model=tests/fixtures/gru_reset_after.han
-echo "\$ build/han inspect $model"
-build/han inspect "$model"
-echo
-echo "\$ build/han predict --format text $model <<< \"...\""
-build/han predict --format text "$model" <<< "Alpha bravo charlie delta. Echo foxtrot golf! Hotel india."
+ensure_packages "${WASM_PACKAGES[@]}"
+echo "building the WebAssembly package (the first time takes a few minutes)…"
+log=$(mktemp)
+scripts/build-wasm.sh >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+rm "$log"
+[ -f web/models/imdb-sentiment.han ] ||
+  echo "note: models/imdb-sentiment.han is missing, so the demo has no model to load" >&2
+exec node scripts/serve.mjs "${PORT:-8000}"

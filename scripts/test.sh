@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: builds the native tree (release, then ASan + UBSan) and runs the suites, then
-# builds the WebAssembly variants and tests the han-wasm npm package (web/) with Node.
-# Installs what is missing with apt-get.
+# builds the WebAssembly variants and tests the han-wasm npm package (web/) with Node, then the
+# demo page and <han-highlight> in headless Chromium. Installs what is missing with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -17,6 +17,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 
 echo "== WebAssembly build (SIMD and baseline) and tests of the han-wasm package"
-ensure_packages emscripten
+ensure_packages "${WASM_PACKAGES[@]}"
 scripts/build-wasm.sh
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
+echo "== the demo page and <han-highlight> in headless Chromium (screenshots in test-artifacts/)"
+ensure_packages chromium
+(cd web && npm run --silent test:browser)

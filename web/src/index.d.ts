@@ -110,3 +110,51 @@ export function loadModel(source?: ModelSource, options?: LoadOptions): Promise<
 
 /** Whether this engine runs WebAssembly SIMD, which loadModel then uses. */
 export function simdSupported(): boolean;
+
+/** How words are shaded: by their weight within the sentence, by their sentence's weight, or by
+ * both multiplied (their share of the document's attention). */
+export type HighlightView = 'word' | 'sentence' | 'combined';
+
+export interface HTMLExportOptions {
+  /** Default 'combined'. */
+  view?: HighlightView;
+  /** A complete HTML document (with charset and title) instead of a fragment. Default false. */
+  document?: boolean;
+}
+
+export interface SVGExportOptions {
+  /** Default 'combined'. */
+  view?: HighlightView;
+  /** Wrap lines at this many characters (default 80). */
+  columns?: number;
+  /** In pixels (default 16). */
+  fontSize?: number;
+}
+
+/** One sample of neat-vision's classification data file (the file is an array of samples). */
+export interface NeatVisionSample {
+  /** The words, as written. */
+  text: string[];
+  /** The index of the true label (the predicted one unless given). */
+  label: number;
+  /** The index of the predicted label. */
+  prediction: number;
+  /** The probability of each label, in the model's label order. */
+  posterior: number[];
+  /** Each word's word weight × sentence weight; they sum to 1. */
+  attention: number[];
+  id: string;
+}
+
+/** `text` (the text that was predicted) highlighted as an HTML fragment with inline styles and
+ * nothing to load; every piece of text is escaped. */
+export function toHTML(text: string, prediction: Prediction, options?: HTMLExportOptions): string;
+
+/** `text` highlighted as a standalone SVG image (monospace text); every piece of text is escaped. */
+export function toSVG(text: string, prediction: Prediction, options?: SVGExportOptions): string;
+
+/** The prediction as a neat-vision sample; `label` names the true label. */
+export function toNeatVision(
+  prediction: Prediction,
+  options?: { id?: string; label?: string },
+): NeatVisionSample;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModelWith } from './core.js';
 
 export { simdSupported } from './core.js';
+export { toHTML, toNeatVision, toSVG } from './export.js';
 
 const require = createRequire(import.meta.url);
 

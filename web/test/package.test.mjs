@@ -68,7 +68,10 @@ test('npm pack gives a package that installs and predicts in an empty project', 
       ['cjs', 'mjs', 'wasm'].map((e) => `dist/han-${v}.${e}`),
     );
     const bundled = existsSync(join(web, 'models')) ? ['models/imdb-sentiment.han'] : [];
-    const sources = ['src/core.js', 'src/index.d.ts', 'src/index.js', 'src/node.js'];
+    const sources = [
+      ...['core.js', 'index.js', 'index.d.ts', 'node.js', 'highlight.js', 'export.js'],
+      ...['render.js', 'render.d.ts', 'element.js', 'element.d.ts'],
+    ].map((file) => `src/${file}`);
     const expected = ['LICENSE', 'README.md', ...dist, ...bundled, 'package.json', ...sources];
     assert.deepEqual(files, expected.sort());
 

@@ -1,5 +1,17 @@
 // A typed use of the package: `tsc -p test` must accept it (test/package.test.mjs runs it).
-import { loadModel, simdSupported, type LoadProgress, type Model, type Prediction } from 'han-wasm';
+import {
+  loadModel,
+  simdSupported,
+  toHTML,
+  toNeatVision,
+  toSVG,
+  type LoadProgress,
+  type Model,
+  type NeatVisionSample,
+  type Prediction,
+} from 'han-wasm';
+import type { HanHighlightElement } from 'han-wasm/element';
+import { adoptHighlightStyles, renderHighlight, type HighlightView } from 'han-wasm/render';
 
 const model: Model = await loadModel('model.han', {
   onProgress: ({ loaded, total }: LoadProgress) => console.log(loaded, total ?? 'unknown'),
@@ -26,6 +38,18 @@ await loadModel(new Uint8Array(8), { simd: false });
 await loadModel(new ArrayBuffer(8));
 await loadModel();
 
+// Highlighting: DOM, exports and the element.
+const view: HighlightView = 'sentence';
+adoptHighlightStyles(document);
+const highlight: HTMLDivElement = renderHighlight(text, prediction, { view, legend: true });
+highlight.dataset.view = 'word';
+const html: string = toHTML(text, prediction, { view, document: true });
+const svg: string = toSVG(text, prediction, { columns: 60, fontSize: 14 });
+const sample: NeatVisionSample = toNeatVision(prediction, { id: 'review-1', label: 'positive' });
+const element: HanHighlightElement = document.createElement('han-highlight');
+element.view = 'word';
+console.log(html, svg, sample.attention[0], element.prediction?.label, element.text);
+
 // Mistakes the declarations catch.
 // @ts-expect-error predict takes a string
 model.predict(42);
@@ -35,4 +59,8 @@ const index: number = prediction.label;
 await loadModel(42);
 // @ts-expect-error info is read-only
 model.info = model.info;
+// @ts-expect-error there is no such view
+renderHighlight(text, prediction, { view: 'letters' });
+// @ts-expect-error the element's prediction is read-only
+element.prediction = prediction;
 console.log(index);

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Serves the demo (demo/) and the han-wasm package files it loads (web/src, web/dist,
+// web/models) from the repository, read-only, with the MIME types browsers need.
+//   node scripts/serve.mjs [PORT]   (default: $PORT or 8000; 0 picks a free port)
+// It listens on 127.0.0.1 only, unless HOST says otherwise (e.g. HOST=0.0.0.0).
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
+// The only directories served: the page and the files of the package it imports.
+const SERVED = ['demo/', 'web/src/', 'web/dist/', 'web/models/'];
+
+const MIME_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.md': 'text/markdown; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.han': 'application/octet-stream',
+};
+
+/** Starts the server; resolves with it once it listens (server.address().port is the port). */
+export function serve({ port = 8000, host = '127.0.0.1', root = REPOSITORY } = {}) {
+  const server = createServer((request, response) => {
+    respond(root, request, response).catch((error) => {
+      if (!response.headersSent) send(response, 500, 'Internal server error');
+      else response.destroy(error);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+async function respond(root, request, response) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('Allow', 'GET, HEAD');
+    return send(response, 405, 'Method not allowed');
+  }
+  const { pathname } = new URL(request.url, 'http://localhost');
+  if (pathname === '/' || pathname === '/demo') {
+    response.writeHead(302, { Location: '/demo/' });
+    return response.end();
+  }
+  const file = await servedFile(root, pathname);
+  if (!file) return send(response, 404, 'Not found');
+  response.writeHead(200, {
+    'Content-Type': MIME_TYPES[extname(file.path)] ?? 'application/octet-stream',
+    'Content-Length': file.size,
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (request.method === 'HEAD') return response.end();
+  createReadStream(file.path)
+    .on('error', (error) => response.destroy(error))
+    .pipe(response);
+}
+
+// The file a URL path names, or null when it is outside the served directories (after decoding,
+// resolving `..` and following symbolic links) or is not a file. A directory gives its index.html.
+async function servedFile(root, pathname) {
+  let relative;
+  try {
+    relative = decodeURIComponent(pathname).slice(1);
+  } catch {
+    return null; // malformed percent-encoding
+  }
+  if (relative.includes('\0') || relative.includes('\\')) return null;
+  if (relative.endsWith('/')) relative += 'index.html';
+  const inside = (path) => SERVED.some((dir) => path.startsWith(join(root, dir)));
+  const requested = join(root, relative);
+  if (!inside(requested)) return null;
+  try {
+    const path = await realpath(requested);
+    const info = await stat(path);
+    if (!info.isFile() || !inside(path)) return null;
+    return { path, size: info.size };
+  } catch {
+    return null;
+  }
+}
+
+function send(response, status, message) {
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  response.end(`${message}\n`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const port = Number(process.argv[2] ?? process.env.PORT ?? 8000);
+  try {
+    const server = await serve({ port, host: process.env.HOST });
+    console.log(`Serving the han-wasm demo at http://localhost:${server.address().port}/`);
+    console.log('Press Ctrl+C to stop.');
+  } catch (error) {
+    const hint =
+      error.code === 'EADDRINUSE' ? '; choose another, e.g. PORT=8080 scripts/run.sh' : '';
+    console.error(`serve: cannot listen on port ${port}: ${error.message}${hint}`);
+    process.exit(1);
+  }
+}

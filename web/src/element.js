@@ -1,0 +1,131 @@
+// <han-highlight>: a text shaded by a HAN model's attention, for pages without a build step.
+//
+//   <script type="module" src="node_modules/han-wasm/src/element.js"></script>
+//   <han-highlight model="my-model.han">A wonderful film. I loved it!</han-highlight>
+//
+// Without a model attribute it uses the bundled IMDB sentiment model. Importing this module
+// defines the element; predictions run on the page's thread, which suits texts of blog size.
+import { VIEWS, checkView, describeLabel } from './highlight.js';
+import { loadModel } from './index.js';
+import { adoptHighlightStyles, renderHighlight } from './render.js';
+
+const HOST_STYLES = `
+:host { display: block; }
+.han-label { margin: 0 0 0.3em; font-weight: 600; }
+`;
+
+// Model URL ('' for the bundled model) -> Promise of the model, shared by the page's elements.
+const models = new Map();
+let hostStyles;
+
+function sharedModel(url) {
+  let model = models.get(url);
+  if (!model) {
+    model = loadModel(url || undefined);
+    model.catch(() => models.delete(url)); // let a later element try again
+    models.set(url, model);
+  }
+  return model;
+}
+
+export class HanHighlightElement extends HTMLElement {
+  static observedAttributes = ['model', 'view'];
+
+  #shadow = this.attachShadow({ mode: 'open' });
+  #observer = new MutationObserver(() => this.#update());
+  #prediction = null;
+  #highlight = null;
+  #updates = 0;
+
+  constructor() {
+    super();
+    if (!hostStyles) {
+      hostStyles = new CSSStyleSheet();
+      hostStyles.replaceSync(HOST_STYLES);
+    }
+    adoptHighlightStyles(this.#shadow);
+    this.#shadow.adoptedStyleSheets = [...this.#shadow.adoptedStyleSheets, hostStyles];
+    this.#showPlainText();
+  }
+
+  connectedCallback() {
+    this.#observer.observe(this, { childList: true, characterData: true, subtree: true });
+    this.#update();
+  }
+
+  disconnectedCallback() {
+    this.#observer.disconnect();
+  }
+
+  attributeChangedCallback(name) {
+    if (name === 'view') {
+      if (this.#highlight) this.#highlight.dataset.view = this.view;
+    } else if (this.isConnected) {
+      this.#update();
+    }
+  }
+
+  /** 'word', 'sentence' or 'combined' (the default, also for unknown values). */
+  get view() {
+    const view = this.getAttribute('view');
+    return VIEWS.includes(view) ? view : 'combined';
+  }
+
+  set view(view) {
+    checkView(view, 'han-highlight');
+    this.setAttribute('view', view);
+  }
+
+  /** The prediction shown, or null before the model has answered. */
+  get prediction() {
+    return this.#prediction;
+  }
+
+  /** The text analysed: the element's text with whitespace collapsed, as the page shows it. */
+  get text() {
+    return this.textContent.replace(/[ \t\n\r\f]+/g, ' ').trim();
+  }
+
+  async #update() {
+    const update = ++this.#updates;
+    const text = this.text;
+    try {
+      const model = await sharedModel(this.#modelURL());
+      if (update !== this.#updates) return; // a newer text or model took over
+      if (!text) {
+        this.#showPlainText();
+        return;
+      }
+      const prediction = model.predict(text);
+      const label = document.createElement('p');
+      label.className = 'han-label';
+      label.part.add('label');
+      label.textContent = describeLabel(prediction);
+      this.#highlight = renderHighlight(text, prediction, { view: this.view });
+      this.#prediction = prediction;
+      this.#shadow.replaceChildren(label, this.#highlight);
+      this.dispatchEvent(new CustomEvent('prediction', { detail: prediction }));
+    } catch (error) {
+      if (update !== this.#updates) return;
+      this.#showPlainText();
+      console.error('han-highlight:', error);
+      this.dispatchEvent(new ErrorEvent('error', { error, message: error.message }));
+    }
+  }
+
+  // The element's own text, as written, until there is a prediction to show.
+  #showPlainText() {
+    this.#prediction = null;
+    this.#highlight = null;
+    this.#shadow.replaceChildren(document.createElement('slot'));
+  }
+
+  #modelURL() {
+    const model = this.getAttribute('model');
+    return model ? new URL(model, document.baseURI).href : '';
+  }
+}
+
+if (!customElements.get('han-highlight')) {
+  customElements.define('han-highlight', HanHighlightElement);
+}

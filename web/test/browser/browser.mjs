@@ -1,0 +1,130 @@
+// Shared by the browser tests: the demo server, Debian's Chromium through playwright-core, the
+// model the pages load, and a page watcher that collects console errors and CSP violations.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { after, afterEach, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { loadModel } from 'han-wasm';
+import { chromium } from 'playwright-core';
+
+import { serve } from '../../../scripts/serve.mjs';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+export const artifacts = join(repo, 'test-artifacts');
+
+// The pages load the bundled model. Without it (not trained yet), they get a fixture model in its
+// place, which knows no English: the label tests then skip.
+const bundledModel = join(repo, 'web/models/imdb-sentiment.han');
+export const hasBundledModel = existsSync(bundledModel);
+export const noBundledModel =
+  !hasBundledModel &&
+  'web/models/imdb-sentiment.han is missing (train models/imdb-sentiment.han, then run ' +
+    'scripts/build-wasm.sh); the pages run on a fixture model that knows no English';
+const modelBytes = readFileSync(
+  hasBundledModel ? bundledModel : join(repo, 'tests/fixtures/gru_reset_after.han'),
+);
+
+/**
+ * Starts the server and Chromium around the tests of one file; `session.page` is a fresh page
+ * for each test, whose console errors, page errors and CSP violations fail the test.
+ */
+export function browserSession() {
+  const session = { problems: [] };
+  let server;
+  let userData;
+
+  before(async () => {
+    server = await serve({ port: 0 });
+    session.origin = `http://localhost:${server.address().port}`;
+    userData = mkdtempSync(join(tmpdir(), 'han-chromium-'));
+    session.context = await chromium.launchPersistentContext(userData, {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      reducedMotion: 'reduce', // no transitions: computed colours are final at once
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    if (!hasBundledModel) {
+      await session.context.route('**/web/models/imdb-sentiment.han', (route) =>
+        route.fulfill({ body: modelBytes, contentType: 'application/octet-stream' }),
+      );
+    }
+    // Report CSP violations where the watcher sees them.
+    await session.context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) =>
+        console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`),
+      );
+    });
+    session.model = await loadModel(modelBytes);
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  session.newPage = async (path, viewport = { width: 1280, height: 900 }) => {
+    const page = await session.context.newPage();
+    await page.setViewportSize(viewport);
+    page.on('console', (message) => {
+      if (message.type() === 'error') session.problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => session.problems.push(`page error: ${error.message}`));
+    page.on('dialog', (dialog) => {
+      session.problems.push(`dialog: ${dialog.message()}`);
+      dialog.dismiss();
+    });
+    session.page = page;
+    await page.goto(session.origin + path);
+    return page;
+  };
+
+  afterEach(async () => {
+    await session.page?.close();
+    session.page = null;
+    const problems = session.problems.splice(0);
+    if (problems.length) throw new Error(`the page reported:\n${problems.join('\n')}`);
+  });
+
+  after(async () => {
+    session.model?.dispose();
+    await session.context?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+    if (userData) rmSync(userData, { recursive: true, force: true });
+  });
+
+  return session;
+}
+
+/** The words model.predict finds in the text, in order. */
+export function wordsOf(prediction) {
+  return prediction.sentences.flatMap((sentence) => sentence.words.map((word) => word.text));
+}
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+/** axe-core's WCAG 2.1 A and AA violations on the page, one line each. */
+export async function accessibilityViolations(page) {
+  await page.evaluate(axeSource); // evaluated through the DevTools protocol: the page's CSP allows it
+  return page.evaluate(async () => {
+    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+    const { violations } = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+    });
+    return violations.map(
+      (v) => `${v.id}: ${v.help} (${v.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+    );
+  });
+}
+
+/** Saves a screenshot of the whole page (only the window with fullPage: false) to test-artifacts/. */
+export const screenshot = (page, name, { fullPage = true } = {}) =>
+  page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });

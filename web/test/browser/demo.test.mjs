@@ -1,0 +1,319 @@
+// The demo page in headless Chromium, served by scripts/serve.mjs.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+
+import {
+  accessibilityViolations,
+  browserSession,
+  noBundledModel,
+  screenshot,
+  wordsOf,
+} from './browser.mjs';
+
+const session = browserSession();
+
+const POSITIVE =
+  'This is one of the best films I have ever seen. The acting is brilliant, the story is ' +
+  'beautiful and moving, and the music is wonderful. A true masterpiece that I will happily ' +
+  'watch again and again. Highly recommended!';
+const NEGATIVE =
+  'This is one of the worst films I have ever seen. The acting is terrible, the story is ' +
+  'boring and stupid, and the dialogue is awful. A complete waste of time and money that I ' +
+  'would not watch again for anything. Avoid it!';
+const MARKUP =
+  'Nice try. <img src=x onerror=alert(1)> and <img src=y onerror="window.ran = true"> and ' +
+  '<script>window.ran = true; alert(2)</script> and <b>bold</b> stay text & so does &amp;.';
+
+async function openDemo(viewport) {
+  const page = await session.newPage('/demo/', viewport);
+  await page.waitForSelector('#result[data-state="done"] .han-word');
+  return page;
+}
+
+// Types the text as a visitor would (input events, then the typing pause) and waits for the
+// page to show its analysis.
+async function analyse(page, text) {
+  await page.fill('#review', text);
+  await page.waitForFunction(
+    (expected) =>
+      document.querySelector('#result').dataset.state === 'done' &&
+      document.querySelector('#highlight .han-review')?.textContent === expected,
+    text,
+  );
+}
+
+test('the demo loads the model and analyses the first example', async () => {
+  const page = await openDemo();
+  assert.match(await page.textContent('#model-status'), /^Model ready: negative \/ positive, /);
+  assert.match(await page.textContent('#verdict'), /^(negative|positive) · \d+\.\d%$/);
+  assert.match(
+    await page.textContent('#timing'),
+    /^\d+ words in \d+ sentences?, analysed in \d+\.\d ms$/,
+  );
+  await screenshot(page, 'demo-desktop');
+});
+
+test('typing: the page analyses once the visitor pauses, and shows the newest text', async () => {
+  const page = await openDemo();
+  await page.fill('#review', '');
+  await page.waitForSelector('#highlight .note');
+  await page.evaluate(() => {
+    window.renders = 0;
+    const highlight = document.querySelector('#highlight');
+    new MutationObserver(() => window.renders++).observe(highlight, { childList: true });
+  });
+  const typed = 'Alpha bravo charlie. Delta echo foxtrot!';
+  await page.focus('#review');
+  await page.keyboard.type(typed, { delay: 15 });
+  await page.waitForFunction(
+    (expected) => document.querySelector('#highlight .han-review')?.textContent === expected,
+    typed,
+  );
+  await page.waitForTimeout(400); // time for any late analysis to show up
+  // One per keystroke without the pause; one more if the machine stalled mid-typing.
+  assert.ok((await page.evaluate(() => window.renders)) <= 2);
+});
+
+test(
+  'a clearly positive and a clearly negative review get their labels',
+  { skip: noBundledModel },
+  async () => {
+    const page = await openDemo();
+    for (const [text, label] of [
+      [POSITIVE, 'positive'],
+      [NEGATIVE, 'negative'],
+    ]) {
+      await analyse(page, text);
+      assert.equal(await page.getAttribute('#verdict', 'data-label'), label, text);
+    }
+    for (const [example, label] of [
+      ['Glowing', 'positive'],
+      ['Scathing', 'negative'],
+    ]) {
+      await page.click(`#examples button:text-is("${example}")`);
+      await page.waitForFunction(
+        () =>
+          document.querySelector('#highlight .han-review')?.textContent ===
+          document.querySelector('#review').value,
+      );
+      assert.equal(await page.getAttribute('#verdict', 'data-label'), label, example);
+    }
+  },
+);
+
+test('every word the tokenizer finds is one shaded span, and the shades differ', async () => {
+  const page = await openDemo();
+  const text = `${POSITIVE}\n\nBut 7.5/10 for the 2nd half 👍🏽, don't ask… Zoë’s café? ${NEGATIVE}`;
+  await analyse(page, text);
+  const spans = await page.$$eval('#highlight .han-word', (words) =>
+    words.map((word) => ({
+      text: word.textContent,
+      background: getComputedStyle(word).backgroundColor,
+    })),
+  );
+  assert.deepEqual(
+    spans.map((span) => span.text),
+    wordsOf(session.model.predict(text)),
+  );
+  const shades = new Set(spans.map((span) => span.background));
+  assert.ok(shades.size > spans.length / 3, `${shades.size} shades for ${spans.length} words`);
+});
+
+test('markup in a review is shown as text and runs nothing', async () => {
+  const page = await openDemo();
+  await analyse(page, MARKUP);
+  assert.equal(await page.textContent('#highlight .han-review'), MARKUP);
+  assert.equal(await page.locator('#highlight :is(img, script, b)').count(), 0);
+  assert.equal(await page.evaluate(() => window.ran), undefined);
+  // Hovering the words runs nothing either; a dialog would fail the test.
+  for (const word of await page.locator('#highlight .han-word').all()) await word.hover();
+});
+
+test('the page keeps drawing frames while the worker predicts a long review', async () => {
+  const page = await openDemo();
+  const paragraph = await page.evaluate(
+    () =>
+      [...document.querySelectorAll('#examples button')].map((b) => b.textContent).join(' ') + '.',
+  );
+  const long = `${POSITIVE} ${NEGATIVE} ${paragraph}\n`.repeat(150);
+  const { longestFrame, predictionMs, frames } = await page.evaluate(async (text) => {
+    const frameTimes = [];
+    let drawing = true;
+    const tick = (time) => {
+      frameTimes.push(time);
+      if (drawing) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Up to the moment the prediction arrives, before the page renders it.
+    const arrived = new Promise((resolve) => {
+      const result = document.querySelector('#result');
+      new MutationObserver((_, observer) => {
+        if (result.dataset.state !== 'done') return;
+        observer.disconnect();
+        resolve();
+      }).observe(result, { attributes: true });
+    });
+    const start = performance.now();
+    const review = document.querySelector('#review');
+    review.value = text;
+    review.dispatchEvent(new Event('input'));
+    await arrived;
+    drawing = false;
+    const during = frameTimes.filter((time) => time >= start);
+    const gaps = during.slice(1).map((time, i) => time - during[i]);
+    const timing = document.querySelector('#timing').textContent;
+    return {
+      longestFrame: Math.max(...gaps),
+      predictionMs: Number(timing.match(/analysed in ([\d.]+) ms/)[1]),
+      frames: during.length,
+    };
+  }, long);
+  const t = `prediction ${predictionMs} ms, ${frames} frames, longest ${longestFrame.toFixed(1)} ms`;
+  console.log(`# ${t}`);
+  // On the page's thread, the prediction would hold up one frame for all its time.
+  assert.ok(longestFrame < Math.min(100, predictionMs / 2), t);
+  await screenshot(page, 'demo-long-review', { fullPage: false });
+});
+
+test('the view switch shades words by word, sentence, or both', async () => {
+  const page = await openDemo();
+  const text = 'Alpha bravo charlie. Delta echo foxtrot golf! Hotel india.';
+  await analyse(page, text);
+  const shadesBySentence = () =>
+    page.$$eval('#highlight .han-sentence', (sentences) =>
+      sentences.map((s) =>
+        [...s.querySelectorAll('.han-word')].map((w) => getComputedStyle(w).backgroundColor),
+      ),
+    );
+  const combined = await shadesBySentence();
+  await page.getByLabel('sentence weight').check();
+  assert.equal(await page.getAttribute('#highlight .han-highlight', 'data-view'), 'sentence');
+  const bySentence = await shadesBySentence();
+  assert.ok(
+    bySentence.every((shades) => new Set(shades).size === 1),
+    'one shade per sentence',
+  );
+  assert.notDeepEqual(bySentence, combined);
+  await page.getByLabel('word weight').check();
+  const byWord = await shadesBySentence();
+  assert.notDeepEqual(byWord, combined);
+  assert.notDeepEqual(byWord, bySentence);
+  // The legend explains the view shown, and the next analysis keeps the view.
+  assert.equal(
+    await page.textContent('.han-legend [data-legend]:visible'),
+    'the word’s weight within its sentence',
+  );
+  await analyse(page, `${text} Juliett.`);
+  assert.equal(await page.getAttribute('#highlight .han-highlight', 'data-view'), 'word');
+});
+
+test('keyboard: one tab stop into the words, arrows move, the tooltip gives the weights', async () => {
+  const page = await openDemo();
+  await analyse(page, 'Alpha bravo charlie. Delta echo!');
+  const focused = () =>
+    page.evaluate(() => {
+      const element = document.activeElement;
+      return {
+        word: element.textContent,
+        index: element.dataset.index,
+        tabIndex: element.tabIndex,
+      };
+    });
+  const tip = page.locator('#highlight [role="tooltip"]');
+
+  await page.focus('input[name="view"]:checked');
+  await page.keyboard.press('Tab');
+  assert.deepEqual(await focused(), { word: 'Alpha', index: '0', tabIndex: 0 });
+  await tip.waitFor({ state: 'visible' });
+  assert.match(
+    await tip.textContent(),
+    /^“Alpha”: word weight 0\.\d{4} × sentence weight 0\.\d{4} = 0\.\d{4} of the attention$/,
+  );
+  const described = await page.evaluate(() =>
+    document.activeElement.getAttribute('aria-describedby'),
+  );
+  assert.equal(await tip.getAttribute('id'), described);
+
+  await page.keyboard.press('ArrowRight');
+  assert.equal((await focused()).word, 'bravo');
+  assert.match(await tip.textContent(), /^“bravo”/);
+  await page.keyboard.press('ArrowDown');
+  assert.equal((await focused()).word, 'Delta');
+  await page.keyboard.press('End');
+  assert.equal((await focused()).word, 'echo');
+  await page.keyboard.press('Home');
+  assert.equal((await focused()).word, 'Alpha');
+  await page.keyboard.press('ArrowRight');
+  await screenshot(page, 'demo-keyboard-tooltip');
+  await page.keyboard.press('Escape');
+  assert.equal(await tip.isVisible(), false);
+
+  // Tab leaves the words for the downloads; Shift+Tab comes back to the word last focused.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'export-html');
+  await page.keyboard.press('Shift+Tab');
+  assert.deepEqual(await focused(), { word: 'bravo', index: '1', tabIndex: 0 });
+
+  await page.hover('#highlight .han-word >> nth=3');
+  assert.match(await tip.textContent(), /^“Delta”/);
+});
+
+test('axe finds no WCAG 2.1 A or AA violation, with a word’s tooltip open', async () => {
+  const page = await openDemo();
+  await page.focus('#highlight .han-word >> nth=2');
+  assert.deepEqual(await accessibilityViolations(page), []);
+});
+
+test('the downloads give the review as HTML, well-formed SVG and neat-vision JSON', async () => {
+  const page = await openDemo();
+  await analyse(page, MARKUP);
+  const download = async (button) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    return readFile(await file.path(), 'utf8');
+  };
+  const html = await download('#export-html');
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.ok(html.includes('&lt;img src=y onerror=&quot;window.ran = true&quot;&gt;'));
+  const svg = await download('#export-svg');
+  const parsed = await page.evaluate((source) => {
+    const doc = new DOMParser().parseFromString(source, 'image/svg+xml');
+    return {
+      error: doc.querySelector('parsererror')?.textContent ?? null,
+      root: doc.documentElement.localName,
+    };
+  }, svg);
+  assert.deepEqual(parsed, { error: null, root: 'svg' });
+  const [sample] = JSON.parse(await download('#export-json'));
+  assert.deepEqual(sample.text, wordsOf(session.model.predict(MARKUP)));
+});
+
+test('at phone width the page fits without sideways scrolling', async () => {
+  const page = await openDemo({ width: 375, height: 812 });
+  await page.click('#examples button:text-is("Long")');
+  await page.waitForFunction(
+    () =>
+      document.querySelector('#highlight .han-review')?.textContent ===
+      document.querySelector('#review').value,
+  );
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth));
+  await screenshot(page, 'demo-phone');
+});
+
+test('the Content-Security-Policy is in force: inline script is refused', async () => {
+  const page = await openDemo();
+  await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.ran = true';
+    document.body.append(script);
+  });
+  await page.waitForTimeout(100);
+  assert.equal(await page.evaluate(() => window.ran), undefined);
+  const refused = session.problems.splice(0);
+  assert.equal(
+    refused.length > 0 && refused.every((p) => /script-src/.test(p)),
+    true,
+    refused.join('\n'),
+  );
+});

@@ -1,0 +1,182 @@
+// The exports of a highlighted review: HTML and SVG text (escaping above all) and neat-vision JSON.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { loadModel, toHTML, toNeatVision, toSVG } from 'han-wasm';
+
+import { assertNear, fixturePath, unicodeText } from './helpers/fixtures.mjs';
+
+const hostile =
+  'Alpha <img src=x onerror=alert(1)> bravo & "charlie" \'delta\'. ' +
+  '<script>alert(2)</script> Echo foxtrot! </div><b>golf</b> &lt;hotel&gt;';
+
+let model;
+before(async () => {
+  model = await loadModel(fixturePath('gru_reset_after'));
+});
+after(() => model.dispose());
+
+const tagsOf = (markup) => new Set([...markup.matchAll(/<\/?([a-zA-Z!][\w-]*)/g)].map((m) => m[1]));
+// The names of the attributes in the markup's tags (quoted values cannot hide one: " is escaped).
+const attributesOf = (markup) =>
+  new Set(
+    [...markup.matchAll(/<[a-zA-Z][^>]*>/g)].flatMap(([tag]) =>
+      [...tag.replace(/"[^"]*"/g, '').matchAll(/\s([\w:-]+)=/g)].map((m) => m[1]),
+    ),
+  );
+const unescape = (text) =>
+  text.replace(
+    /&(lt|gt|quot|#39|amp);/g,
+    (_, name) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[name],
+  );
+
+// A prediction made by hand, for labels and words a real model would not give.
+const handMade = (label, word) => ({
+  label,
+  probabilities: { [label]: 0.75, other: 0.25 },
+  truncated: false,
+  sentences: [
+    {
+      text: word,
+      start: 0,
+      end: word.length,
+      weight: 1,
+      words: [{ text: word, start: 0, end: word.length, weight: 1, id: 1 }],
+    },
+  ],
+});
+
+test('toHTML shows markup in the text as text, character for character', () => {
+  const prediction = model.predict(hostile);
+  const html = toHTML(hostile, prediction);
+  assert.deepEqual(tagsOf(html), new Set(['div', 'p', 'span']));
+  assert.deepEqual(attributesOf(html), new Set(['style', 'title']));
+  assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+  // The visible text is the caption and then the review exactly as written.
+  const visible = unescape(html.replace(/<[^>]*>/g, ''));
+  const caption = `${prediction.label}, ${(prediction.probabilities[prediction.label] * 100).toFixed(1)}%`;
+  assert.equal(visible, caption + hostile);
+});
+
+test('toHTML escapes labels and words in attributes too', () => {
+  const html = toHTML(
+    'x" onmouseover="alert(1)',
+    handMade('<b>bold</b>', 'x" onmouseover="alert(1)'),
+  );
+  assert.deepEqual(tagsOf(html), new Set(['div', 'p', 'span']));
+  assert.deepEqual(attributesOf(html), new Set(['style', 'title']));
+  assert.ok(html.includes('&lt;b&gt;bold&lt;/b&gt;, 75.0%'));
+  assert.ok(html.includes('title="“x&quot; onmouseover=&quot;alert(1)”: word weight 1.0000'));
+});
+
+test('toHTML can give a complete document, and rejects unknown views', () => {
+  const text = 'Alpha bravo. Charlie!';
+  const page = toHTML(text, model.predict(text), { document: true });
+  assert.match(page, /^<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">/);
+  assert.match(page, /<title>(negative|positive), \d+\.\d%<\/title>/);
+  assert.throws(() => toHTML(text, model.predict(text), { view: 'letters' }), {
+    name: 'TypeError',
+    message: 'toHTML: view must be one of word, sentence, combined, got letters',
+  });
+});
+
+test('each view shades words by its own weight', () => {
+  const text = 'Alpha bravo charlie delta. Echo foxtrot!';
+  const prediction = model.predict(text);
+  const opacities = (view) =>
+    [...toHTML(text, prediction, { view }).matchAll(/rgba\(255, 153, 0, ([\d.]+)\)/g)].map((m) =>
+      Number(m[1]),
+    );
+  const [first, second] = prediction.sentences;
+  const sentenceShade = (s) => (0.85 * s.weight) / Math.max(first.weight, second.weight);
+  assert.deepEqual(
+    opacities('sentence'),
+    [
+      ...first.words.map(() => sentenceShade(first)),
+      ...second.words.map(() => sentenceShade(second)),
+    ].map((o) => Number(o.toFixed(3))),
+  );
+  const combined = opacities('combined');
+  assert.equal(Math.max(...combined), 0.85, 'the strongest word is fully shaded');
+  assert.notDeepEqual(combined, opacities('word'));
+  assert.ok(new Set(combined).size > 1, 'shades differ across words');
+});
+
+test('text the model did not read is struck through', () => {
+  const text = 'Alpha bravo. Charlie delta echo.';
+  const prediction = { ...model.predict('Alpha bravo.'), truncated: true };
+  const html = toHTML(text, prediction);
+  assert.match(
+    html,
+    /<span style="color:#5c5c5c;text-decoration:line-through"[^>]*> Charlie delta echo\.<\/span>/,
+  );
+});
+
+test('toSVG escapes the text and replaces what XML cannot hold', () => {
+  const text = `${hostile} \u0001 lone \uD800 surrogate.`;
+  const svg = toSVG(text, model.predict(text));
+  assert.deepEqual(tagsOf(svg), new Set(['svg', 'title', 'rect', 'g', 'text', 'tspan']));
+  assert.ok(svg.includes('>&lt;img</tspan>'));
+  assert.ok(svg.includes('>onerror=alert(1)&gt;</tspan>'));
+  assert.ok(svg.includes('>&lt;script&gt;</tspan>'));
+  assert.ok(!svg.includes('\u0001'));
+  assert.equal(svg, svg.toWellFormed());
+  const labelled = toSVG('x', handMade('<script>', 'x'));
+  assert.ok(labelled.includes('<title>&lt;script&gt;, 75.0%</title>'));
+});
+
+test('toSVG wraps lines at the given width, keeping every word', () => {
+  const text = unicodeText.repeat(3);
+  const prediction = model.predict(text);
+  const svg = toSVG(text, prediction, { columns: 30, fontSize: 10 });
+  const [, width] = svg.match(/<svg [^>]*width="([\d.]+)"/);
+  // 30 columns of 6 px and 10 px of padding on each side; 東京は素晴らしい (16 columns) fits.
+  assert.ok(Number(width) <= 30 * 6 + 20, `width ${width}`);
+  assert.ok(svg.match(/<text /g).length > 10);
+  const wordCount = prediction.sentences.reduce((n, s) => n + s.words.length, 0);
+  assert.equal(
+    svg.match(/<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" rx="3"/g).length,
+    wordCount,
+  );
+});
+
+test('toNeatVision gives neat-vision’s sample format', () => {
+  const text = 'Alpha bravo charlie. Delta <b>echo</b>!';
+  const prediction = model.predict(text);
+  const sample = toNeatVision(prediction, { id: 'review-7', label: 'positive' });
+  assert.deepEqual(Object.keys(sample), [
+    'text',
+    'label',
+    'prediction',
+    'posterior',
+    'attention',
+    'id',
+  ]);
+  assert.deepEqual(sample.text, ['Alpha', 'bravo', 'charlie', 'Delta', 'echo']);
+  assert.equal(sample.label, 1);
+  assert.equal(sample.prediction, ['negative', 'positive'].indexOf(prediction.label));
+  assert.deepEqual(sample.posterior, [
+    prediction.probabilities.negative,
+    prediction.probabilities.positive,
+  ]);
+  assert.equal(sample.attention.length, sample.text.length);
+  assertNear(
+    sample.attention.reduce((a, b) => a + b, 0),
+    1,
+    1e-5,
+    'attention',
+  );
+  const [s0] = prediction.sentences;
+  assertNear(sample.attention[0], s0.words[0].weight * s0.weight, 1e-12, 'first word');
+  assert.equal(sample.id, 'review-7');
+  assert.deepEqual(JSON.parse(JSON.stringify(sample)), sample);
+  assert.equal(
+    toNeatVision(prediction).label,
+    sample.prediction,
+    'the true label defaults to the predicted one',
+  );
+  assert.throws(() => toNeatVision(prediction, { label: 'neutral' }), {
+    name: 'TypeError',
+    message: 'toNeatVision: label must be one of negative, positive, got neutral',
+  });
+});
