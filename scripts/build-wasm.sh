@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the two WebAssembly variants (SIMD and baseline) with Emscripten and assembles the npm
-# package in web/: dist/han-{simd,baseline}.{wasm,cjs,mjs}, LICENSE, and the bundled model when
-# models/imdb-sentiment.han exists. Needs Debian's emscripten package (scripts/test.sh installs it).
+# package in web/: dist/han-{simd,baseline}.{wasm,cjs,mjs}, LICENSE, and the bundled model
+# models/imdb-sentiment.han. Needs Debian's emscripten package (scripts/test.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +28,7 @@ for variant in simd baseline; do
 done
 
 cp LICENSE web/LICENSE
+# The package ships the bundled IMDB sentiment model (scripts/train-imdb.sh reproduces it).
 rm -rf web/models
-if [ -f models/imdb-sentiment.han ]; then
-  mkdir -p web/models
-  cp models/imdb-sentiment.han web/models/
-fi
+mkdir -p web/models
+cp models/imdb-sentiment.han web/models/

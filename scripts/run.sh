@@ -15,6 +15,4 @@ echo "building the WebAssembly package (the first time takes a few minutes)…"
 log=$(mktemp)
 scripts/build-wasm.sh >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 rm "$log"
-[ -f web/models/imdb-sentiment.han ] ||
-  echo "note: models/imdb-sentiment.han is missing, so the demo has no model to load" >&2
 exec node scripts/serve.mjs "${PORT:-8000}"

@@ -8,7 +8,7 @@ source scripts/lib.sh
 ensure_packages "${NATIVE_PACKAGES[@]}"
 
 echo "== native build and tests (release)"
-build_native build
+build_native build -DHAN_BUILD_TESTS=ON
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
 echo "== native build and tests under AddressSanitizer and UndefinedBehaviorSanitizer"

@@ -1,6 +1,6 @@
 // Shared by the browser tests: the demo server, Debian's Chromium through playwright-core, the
 // model the pages load, and a page watcher that collects console errors and CSP violations.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -15,17 +15,8 @@ import { serve } from '../../../scripts/serve.mjs';
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const artifacts = join(repo, 'test-artifacts');
 
-// The pages load the bundled model. Without it (not trained yet), they get a fixture model in its
-// place, which knows no English: the label tests then skip.
-const bundledModel = join(repo, 'web/models/imdb-sentiment.han');
-export const hasBundledModel = existsSync(bundledModel);
-export const noBundledModel =
-  !hasBundledModel &&
-  'web/models/imdb-sentiment.han is missing (train models/imdb-sentiment.han, then run ' +
-    'scripts/build-wasm.sh); the pages run on a fixture model that knows no English';
-const modelBytes = readFileSync(
-  hasBundledModel ? bundledModel : join(repo, 'tests/fixtures/gru_reset_after.han'),
-);
+// The pages load the bundled model (scripts/build-wasm.sh copies it into the package).
+const modelBytes = readFileSync(join(repo, 'web/models/imdb-sentiment.han'));
 
 /**
  * Starts the server and Chromium around the tests of one file; `session.page` is a fresh page
@@ -53,11 +44,6 @@ export function browserSession() {
         '--disable-sync',
       ],
     });
-    if (!hasBundledModel) {
-      await session.context.route('**/web/models/imdb-sentiment.han', (route) =>
-        route.fulfill({ body: modelBytes, contentType: 'application/octet-stream' }),
-      );
-    }
     // Report CSP violations where the watcher sees them.
     await session.context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (event) =>

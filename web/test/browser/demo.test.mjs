@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import {
   accessibilityViolations,
   browserSession,
-  noBundledModel,
   screenshot,
   wordsOf,
 } from './browser.mjs';
@@ -77,7 +76,6 @@ test('typing: the page analyses once the visitor pauses, and shows the newest te
 
 test(
   'a clearly positive and a clearly negative review get their labels',
-  { skip: noBundledModel },
   async () => {
     const page = await openDemo();
     for (const [text, label] of [

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import {
   accessibilityViolations,
   browserSession,
-  noBundledModel,
   screenshot,
   wordsOf,
 } from './browser.mjs';
@@ -54,7 +53,7 @@ test('the embed page renders each element with its text, label and words', async
   await screenshot(page, 'embed-phone');
 });
 
-test('the embedded reviews get the labels they deserve', { skip: noBundledModel }, async () => {
+test('the embedded reviews get the labels they deserve', async () => {
   const page = await openEmbed();
   assert.match((await shown(page, 'embed-positive')).label, /^positive, /);
   assert.match((await shown(page, 'embed-negative')).label, /^negative, /);
