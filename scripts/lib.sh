@@ -18,6 +18,9 @@ NATIVE_PACKAGES=(cmake make g++ libeigen3-dev nlohmann-json3-dev zlib1g-dev libg
 # What scripts/build-wasm.sh needs: Emscripten, and Eigen and nlohmann_json as headers.
 WASM_PACKAGES=(cmake make libeigen3-dev nlohmann-json3-dev emscripten nodejs)
 
+# What the reference fixture generators (tests/reference/) need: PyTorch, h5py, numpy.
+REFERENCE_PACKAGES=(python3-torch python3-h5py python3-numpy)
+
 # build_native DIR [cmake options...] configures and builds the C++ tree into DIR.
 build_native() {
   local dir=$1

@@ -104,6 +104,42 @@ check "quantized model verifies" bash -c "'$han' inspect '$work/q.han' | grep -q
 check "quantized storage is shown" bash -c "'$han' inspect '$work/q.han' | grep -q 'embedding .*int8'"
 expect_error "unknown dtype" 1 "unknown storage type 'int4'" quantize "$model" "$work/x.han" --dtype int4
 
+# --- convert: PyTorch and Keras HANs (tests/reference/make_convert_fixtures.py) match their
+# frameworks' outputs, probabilities and attention, within 1e-5
+convert=$fixtures/convert
+for name in torch_gru torch_lstm_renamed keras_docla keras_tf2; do
+  check "convert $name matches its framework" bash -c "'$han' convert '$convert/$name.safetensors' \
+    '$convert/$name.json' -o '$work/$name.han' --check '$convert/$name.expected.json' |
+    grep -q 'matches .* on 6 cases'"
+  check "converted $name verifies" bash -c "'$han' inspect '$work/$name.han' | grep -q 'passed'"
+done
+check "convert --help" bash -c "'$han' convert --help | grep -q 'usage: han convert WEIGHTS'"
+expect_error "convert without -o" 2 "-o MODEL is required" convert "$convert/torch_gru.safetensors" \
+  "$convert/torch_gru.json"
+node -e 'const fs = require("fs"), [src, dst] = process.argv.slice(1);
+  const r = JSON.parse(fs.readFileSync(src, "utf8")); r.cases[3].probabilities[0] += 2e-5;
+  fs.writeFileSync(dst, JSON.stringify(r));' "$convert/torch_gru.expected.json" "$work/off.json"
+expect_error "convert --check catches a mismatch" 1 "case 4: probability of 'negative' is .*(nothing written)" \
+  convert "$convert/torch_gru.safetensors" "$convert/torch_gru.json" -o "$work/off.han" --check "$work/off.json"
+check "a failed check writes nothing" test ! -e "$work/off.han"
+node -e 'const fs = require("fs"), [src, dst] = process.argv.slice(1);
+  const c = JSON.parse(fs.readFileSync(src, "utf8")); c.names = {"word_encoder": "word_rnn"};
+  fs.writeFileSync(dst, JSON.stringify(c));' "$convert/torch_gru.json" "$work/renamed.json"
+expect_error "convert names missing and unused tensors" 1 \
+  "16 problems: tensor word_rnn.weight_ih_l0: missing (expected 15x6 .*word_encoder.weight_ih_l0 (15x6): not used" \
+  convert "$convert/torch_gru.safetensors" "$work/renamed.json" -o "$work/x.han"
+head -c 300 "$convert/torch_gru.safetensors" >"$work/truncated.safetensors"
+expect_error "truncated safetensors" 1 "truncated.safetensors: safetensors header: its length .* (truncated or not a safetensors file)" \
+  convert "$work/truncated.safetensors" "$convert/torch_gru.json" -o "$work/x.han"
+printf '\x05\x00\x00\x00\x00\x00\x00\x00{"a":' >"$work/bad.safetensors"
+expect_error "bad safetensors header" 1 "safetensors header: invalid JSON" \
+  convert "$work/bad.safetensors" "$convert/torch_gru.json" -o "$work/x.han"
+printf '\xff\xff\xff\xff\xff\xff\xff\x7f{}' >"$work/absurd.safetensors"
+expect_error "absurd safetensors header length" 1 "its length 9223372036854775807 is more than the 2 bytes" \
+  convert "$work/absurd.safetensors" "$convert/torch_gru.json" -o "$work/x.han"
+expect_error "convert a missing config" 1 "cannot open configuration" \
+  convert "$convert/torch_gru.safetensors" "$work/none.json" -o "$work/x.han"
+
 # --- damaged model files: one line on stderr, exit code 1
 size=$(stat -c %s "$model")
 head -c $((size / 2)) "$model" >"$work/truncated.han"
