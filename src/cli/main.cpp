@@ -734,7 +734,7 @@ Converts a HAN trained in PyTorch (state_dict names and layouts) or Keras (layer
 safetensors, described by CONFIG.json (architecture, vocabulary, labels, tokenizer settings,
 name mapping; see docs/convert.md), into a model file with golden test cases computed by this
 core. Missing, extra and mis-shaped tensors are all reported, by their names in WEIGHTS. For a
-Keras .h5 file run tools/keras_h5_to_safetensors.py first.
+Keras .h5 file run scripts/keras_h5_to_safetensors.py first.
 
 options:
   -o, --output MODEL   the model file to write (required)

@@ -6,7 +6,7 @@ outputs, written to tests/fixtures/convert/.
 
 PyTorch (the round trip): two nn.Module HANs (nn.Embedding, nn.GRU / nn.LSTM, an attention
 module, nn.Linear) are trained for a few Adam steps on a toy task, their state_dicts exported to
-safetensors by hand (tools/safetensors_file.py), and PyTorch's own outputs on a few texts
+safetensors by hand (scripts/safetensors_file.py), and PyTorch's own outputs on a few texts
 (probabilities, sentence and word attention, in float64 on the trained float32 weights) stored
 as <name>.expected.json. `torch_gru` uses the converter's default names; `torch_lstm_renamed`
 has its own module names, sits inside a wrapper module ("han." prefix), stores its context
@@ -17,7 +17,7 @@ here): `keras_docla` as keras-han-for-docla saves under Keras 2.2 (model.save: m
 model_weights/, an Embedding inside the TimeDistributed word encoder, Keras 2 GRUs with
 reset_after=false and hard_sigmoid, W + context_vector attention) and `keras_tf2` as tf.keras
 save_weights writes (no model_config, "gru_cell/" levels, GRU with reset_after=true, LSTM,
-square W + b + u attention). tools/keras_h5_to_safetensors.py turns each into safetensors plus
+square W + b + u attention). scripts/keras_h5_to_safetensors.py turns each into safetensors plus
 a configuration; the script checks the helper's tensors against the weights it wrote. Keras's
 outputs come from the hand-written Keras cells of make_fixtures.py (checked there against
 nn.GRU / nn.LSTM where they overlap), in float64.
@@ -45,7 +45,7 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import keras_h5_to_safetensors  # noqa: E402
 from make_fixtures import (EMBEDDING_DIM, VOCAB, WORDS, KerasGruCell, KerasLstmCell,  # noqa: E402
                            Weights, make_texts, merge, random_text, to_ids)

@@ -2,7 +2,7 @@
 """Turns a Keras HAN saved as HDF5 (.h5, from model.save or model.save_weights) into the
 safetensors file and JSON configuration that `han convert` reads, so the C++ side needs no HDF5.
 
-    /usr/bin/python3 tools/keras_h5_to_safetensors.py han.h5 out/han --word-index word_index.json
+    /usr/bin/python3 scripts/keras_h5_to_safetensors.py han.h5 out/han --word-index word_index.json
     build/han convert out/han.safetensors out/han.json -o han.han
 
 It expects the layer layout of keras-han-for-docla: layers named word_encoder (a
@@ -311,7 +311,7 @@ def convert(args):
                            "max_words_per_sentence": args.max_words}
     config["metadata"] = {"name": os.path.basename(args.out),
                           "source": "Keras " + (keras_version or "(version not recorded)") +
-                          " .h5 via tools/keras_h5_to_safetensors.py"}
+                          " .h5 via scripts/keras_h5_to_safetensors.py"}
 
     write_safetensors(args.out + ".safetensors", tensors)
     with open(args.out + ".json", "w", encoding="utf-8") as f:
