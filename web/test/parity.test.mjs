@@ -99,3 +99,38 @@ for (const simd of [true, false]) {
     }
   });
 }
+
+// The SIMD kernels against the scalar reference kernels of the baseline build, on the bundled
+// model, whose sizes (100 inputs, 50 units, 100 attention units) leave vector tails to handle.
+test('the SIMD and baseline builds agree within 1e-5 on the bundled model', async () => {
+  const [simd, baseline] = await Promise.all([loadModel(undefined, { simd: true }),
+    loadModel(undefined, { simd: false })]);
+  try {
+    const texts = [
+      'What a wonderful surprise. The cast is superb, the script sharp!',
+      'A dull, lazy mess... I walked out after an hour. Avoid it.',
+      unicodeText,
+      Array.from({ length: 40 }, (_, i) => `Sentence ${i} is long enough to matter, maybe.`).join(' '),
+    ];
+    let compared = 0;
+    for (const text of texts) {
+      const a = simd.predict(text);
+      const b = baseline.predict(text);
+      for (const label of simd.info.labels) {
+        assertNear(a.probabilities[label], b.probabilities[label], TOLERANCE, label);
+      }
+      assert.equal(a.sentences.length, b.sentences.length);
+      a.sentences.forEach((sentence, s) => {
+        assertNear(sentence.weight, b.sentences[s].weight, TOLERANCE, `sentence ${s}`);
+        sentence.words.forEach((word, w) => {
+          assertNear(word.weight, b.sentences[s].words[w].weight, TOLERANCE, `word ${w}`);
+          compared++;
+        });
+      });
+    }
+    assert.ok(compared > 300, `${compared} word weights compared`);
+  } finally {
+    simd.dispose();
+    baseline.dispose();
+  }
+});
