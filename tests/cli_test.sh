@@ -139,6 +139,17 @@ expect_error "absurd safetensors header length" 1 "its length 922337203685477580
   convert "$work/absurd.safetensors" "$convert/torch_gru.json" -o "$work/x.han"
 expect_error "convert a missing config" 1 "cannot open configuration" \
   convert "$convert/torch_gru.safetensors" "$work/none.json" -o "$work/x.han"
+# --- experiment: a short run prints every epoch and a summary; bad usage is one line
+check "experiment --help" bash -c "'$han' experiment --help | grep -q 'usage: han experiment select|masking|sum'"
+check "experiment masking" bash -c "'$han' experiment masking --train 100 --test 20 --epochs 2 > '$work/e.txt'"
+check "experiment prints epochs" test "$(grep -c '^epoch [12]  train MSE' "$work/e.txt")" -eq 2
+check "experiment masked weights" grep -q 'largest weight on any of them 0 (exactly zero)' "$work/e.txt"
+check "experiment plain" bash -c "'$han' experiment sum --no-attention --train 50 --test 10 --epochs 1 |
+  grep -q '^held-out MSE .* x the target variance'"
+expect_error "unknown experiment" 2 "unknown experiment 'add'" experiment add
+expect_error "experiment without task" 2 "expected select, masking or sum" experiment
+expect_error "experiment bad epochs" 2 "--epochs expects a positive integer" experiment sum --epochs 0
+expect_error "experiment too many samples" 1 "at most 100000 training" experiment sum --train 999999999
 
 # --- damaged model files: one line on stderr, exit code 1
 size=$(stat -c %s "$model")

@@ -1,6 +1,5 @@
 #include "tools/trainer.h"
 
-#include <Eigen/QR>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,21 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "tools/initialise.h"
 #include "tools/parallel.h"
 
 namespace han {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A well-mixed 32-bit seed from several integers (splitmix64 finaliser), so that every
-// (epoch, document) pair gets its own dropout masks whatever the thread count.
-uint32_t mix_seed(uint64_t a, uint64_t b, uint64_t c) {
-  uint64_t z = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^ c;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return static_cast<uint32_t>(z ^ (z >> 31));
-}
 
 struct LabelledDocument {
   Document ids;
@@ -68,51 +59,22 @@ Vocabulary build_vocabulary(const std::vector<TokenizedText>& texts, const Train
   return Vocabulary(vocabulary);
 }
 
-// Keras's defaults: Glorot-uniform kernels, orthogonal recurrent kernels (per gate block),
-// zero biases except an LSTM's forget gate (1), embeddings uniform in ±0.05.
+// Keras's defaults (initialise_weight), and embeddings uniform in ±0.05 with a zero padding row.
 void initialise(HanParams<float>& params, uint32_t seed) {
   std::mt19937 rng(seed);
-  auto uniform = [&](Matrix<float>& m, double limit) {
-    std::uniform_real_distribution<float> u(static_cast<float>(-limit), static_cast<float>(limit));
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = u(rng);
-  };
-  auto glorot = [&](Matrix<float>& m) {
-    uniform(m, std::sqrt(6.0 / static_cast<double>(m.rows() + m.cols())));
-  };
-  auto orthogonal_blocks = [&](Matrix<float>& m) {
-    std::normal_distribution<double> normal;
-    const Eigen::Index units = m.rows();
-    for (Eigen::Index block = 0; block < m.cols() / units; ++block) {
-      Eigen::MatrixXd gaussian(units, units);
-      for (Eigen::Index i = 0; i < gaussian.size(); ++i) gaussian.data()[i] = normal(rng);
-      const Eigen::HouseholderQR<Eigen::MatrixXd> qr(gaussian);
-      const Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(units, units);
-      m.middleCols(block * units, units) = q.cast<float>();
-    }
-  };
   const HanConfig& config = params.config;
   visit_han_params(params, [&](const std::string& name, Matrix<float>& m, bool) {
-    const std::string suffix = name.substr(name.rfind('.') + 1);
     if (name == "embedding") {
-      uniform(m, 0.05);
+      std::uniform_real_distribution<float> uniform(-0.05f, 0.05f);
+      for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = uniform(rng);
       m.row(0).setZero();  // padding
-    } else if (suffix == "recurrent_kernel") {
-      orthogonal_blocks(m);
-    } else if (suffix == "bias") {
-      m.setZero();
-      const bool word = name.rfind("word_encoder", 0) == 0;
-      const EncoderConfig* encoder = word ? &config.word_encoder
-                                     : name.rfind("sentence_encoder", 0) == 0
-                                         ? &config.sentence_encoder
-                                         : nullptr;
-      if (encoder && encoder->cell == CellType::Lstm) {
-        m.middleCols(encoder->units, encoder->units).setOnes();
-      }
-    } else if (suffix == "context") {
-      uniform(m, std::sqrt(6.0 / static_cast<double>(m.cols() + 1)));
-    } else {
-      glorot(m);
+      return;
     }
+    const EncoderConfig* encoder = name.rfind("word_encoder", 0) == 0 ? &config.word_encoder
+                                   : name.rfind("sentence_encoder", 0) == 0
+                                       ? &config.sentence_encoder
+                                       : nullptr;
+    initialise_weight(name, m, encoder, rng);
   });
 }
 
