@@ -128,7 +128,10 @@ TEST_F(ModelFile, AbsurdDimensionsAreRefusedBeforeAllocating) {
                                             c["vocab_size"] = 2000000;
                                             c["embedding_dim"] = 4096;
                                           })),
-            "vocabulary: holds 12 words, the configuration says 2000000");
+            "configuration: 8192098766 weights, more than the limit of 268435456");
+  EXPECT_EQ(
+      load_error(with_edited_config(model, [](nlohmann::json& c) { c["vocab_size"] = 60000; })),
+      "vocabulary: holds 12 words, the configuration says 60000");
   EXPECT_NE(
       load_error(with_edited_config(model, [](nlohmann::json& c) { c["embedding_dim"] = 4096; }))
           .find("tensors: the configuration needs "),
@@ -182,7 +185,7 @@ TEST_F(ModelFile, GoldenMismatchFailsUnlessVerificationIsOff) {
   const std::vector<uint8_t> b = write_model(tampered);
   EXPECT_NE(load_error(b).find("golden case 2: probability of 'label0'"), std::string::npos);
   EXPECT_EQ(load_error(b, {false}), "");
-  const Model unverified = read_model(b.data(), b.size(), {false});
+  const Model unverified = read_model(b.data(), b.size(), {false, {}});
   EXPECT_FALSE(unverified.check_golden().failure.empty());
 }
 

@@ -25,7 +25,6 @@ constexpr uint8_t kMagic[8] = {0x89, 'H', 'A', 'N', '\r', '\n', 0x1A, '\n'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 24;  // magic, version, section count, file length
 constexpr size_t kChecksumSize = 4;
-constexpr uint64_t kMaxFileSize = uint64_t{1} << 31;
 constexpr uint32_t kMaxSections = 16;
 constexpr size_t kMaxWordBytes = 1024;
 constexpr size_t kMaxTensorName = 256;
@@ -161,11 +160,11 @@ Sections read_container(const uint8_t* data, size_t size) {
   return sections;
 }
 
-std::vector<std::string> read_labels(const json& conf) {
+std::vector<std::string> read_labels(const json& conf, int max_labels) {
   auto it = conf.find("labels");
   if (it == conf.end() || !it->is_array() || it->empty() ||
-      it->size() > static_cast<size_t>(kMaxLabels)) {
-    throw Error("labels: expected an array of 1 to " + std::to_string(kMaxLabels) + " strings");
+      it->size() > static_cast<size_t>(max_labels)) {
+    throw Error("labels: expected an array of 1 to " + std::to_string(max_labels) + " strings");
   }
   std::vector<std::string> labels;
   std::set<std::string> seen;
@@ -431,6 +430,13 @@ std::vector<uint8_t> json_bytes(const json& j) {
 
 }  // namespace
 
+void check_file_size(uint64_t size, const ModelLimits& limits) {
+  if (size > limits.max_file_bytes) {
+    throw Error("the model file has " + std::to_string(size) + " bytes, more than the limit of " +
+                std::to_string(limits.max_file_bytes));
+  }
+}
+
 const char* storage_name(StorageType type) {
   switch (type) {
     case StorageType::Float32:
@@ -457,7 +463,7 @@ Model quantize(const Model& model, StorageType type, bool all_matrices) {
     if (name == "embedding" || (all_matrices && !is_vector)) stored.storage[name] = type;
   });
   const std::vector<uint8_t> bytes = write_model(stored);
-  Model rounded = read_model(bytes.data(), bytes.size(), {false});
+  Model rounded = read_model(bytes.data(), bytes.size(), {false, {}});
   std::vector<std::string> texts;
   for (const GoldenCase& c : model.golden_cases) texts.push_back(c.text);
   rounded.set_golden_texts(texts);
@@ -465,15 +471,18 @@ Model quantize(const Model& model, StorageType type, bool all_matrices) {
 }
 
 Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
+  check_model_limits(options.limits);
   try {
+    check_file_size(size, options.limits);
     const Sections sections = read_container(data, size);
     Model model;
 
     const auto [conf_data, conf_size] = sections.get("CONF");
     const json conf = parse_json(conf_data, conf_size, "configuration");
     if (!conf.is_object()) throw Error("configuration: expected a JSON object");
-    model.labels = read_labels(conf);
-    const HanConfig config = han_config_from_json(conf, static_cast<int>(model.labels.size()));
+    model.labels = read_labels(conf, options.limits.max_labels);
+    const HanConfig config =
+        han_config_from_json(conf, static_cast<int>(model.labels.size()), options.limits);
     if (conf.contains("tokenizer")) model.tokenizer = tokenizer_config_from_json(conf["tokenizer"]);
     if (conf.contains("metadata")) {
       if (!conf["metadata"].is_object()) throw Error("metadata: expected a JSON object");
@@ -504,22 +513,26 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
 }
 
 Model read_model_file(const std::string& path, const LoadOptions& options) {
+  check_model_limits(options.limits);
   std::ifstream file(path, std::ios::binary | std::ios::ate);
   if (!file) throw Error("cannot open model file '" + path + "': " + std::strerror(errno));
   const std::streamoff size = file.tellg();
-  if (size < 0 || static_cast<uint64_t>(size) > kMaxFileSize) {
-    throw Error("model file '" + path + "' is larger than 2 GiB or unreadable");
-  }
+  if (size < 0) throw Error("cannot read model file '" + path + "'");
+  // Checked before reading, so that a huge file is never read into memory.
+  auto with_path = [&](auto&& load) {
+    try {
+      return load();
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
+    }
+  };
+  with_path([&] { check_file_size(static_cast<uint64_t>(size), options.limits); });
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   file.seekg(0);
   if (!file.read(reinterpret_cast<char*>(bytes.data()), size)) {
     throw Error("cannot read model file '" + path + "'");
   }
-  try {
-    return read_model(bytes.data(), bytes.size(), options);
-  } catch (const Error& e) {
-    throw Error(path + ": " + e.what());
-  }
+  return with_path([&] { return read_model(bytes.data(), bytes.size(), options); });
 }
 
 std::vector<uint8_t> write_model(const Model& model) {
