@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "io/model_file.h"
+#include "model/config.h"
 #include "test_util.h"
 
 namespace han {
@@ -160,15 +161,19 @@ TEST_F(Limits, EveryModelLimitGivesAnErrorNamingIt) {
   EXPECT_EQ(load_error(bytes, limits), "labels: expected an array of 1 to 1 strings");
 }
 
-TEST_F(Limits, ModelLimitsOutsideTheFormatAreRefused) {
-  const std::vector<uint8_t> bytes = write_model(model);
+TEST_F(Limits, AModelLimitPastTheFormatsBoundHasNoEffect) {
   ModelLimits limits;
-  limits.max_dimension = 4097;
-  EXPECT_EQ(load_error(bytes, limits), "limits: max_dimension must be from 1 to 4096, found 4097");
-  limits = {};
-  limits.max_file_bytes = 0;
-  EXPECT_EQ(load_error(bytes, limits),
-            "limits: max_file_bytes must be from 1 to 2147483648, found 0");
+  limits.max_dimension = 100'000;
+  limits.max_file_bytes = uint64_t{1} << 40;
+  nlohmann::json config = to_json(model.config());
+  config["embedding_dim"] = 5000;
+  try {
+    han_config_from_json(config, 2, limits);
+    ADD_FAILURE() << "accepted embedding_dim 5000";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "embedding_dim: expected an integer from 1 to 4096, found 5000");
+  }
+  EXPECT_THROW(check_file_size(uint64_t{1} << 32, limits), Error);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "io/model_file.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -431,9 +432,10 @@ std::vector<uint8_t> json_bytes(const json& j) {
 }  // namespace
 
 void check_file_size(uint64_t size, const ModelLimits& limits) {
-  if (size > limits.max_file_bytes) {
+  const uint64_t limit = std::min(limits.max_file_bytes, kMaxFileBytes);
+  if (size > limit) {
     throw Error("the model file has " + std::to_string(size) + " bytes, more than the limit of " +
-                std::to_string(limits.max_file_bytes));
+                std::to_string(limit));
   }
 }
 
@@ -471,7 +473,6 @@ Model quantize(const Model& model, StorageType type, bool all_matrices) {
 }
 
 Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
-  check_model_limits(options.limits);
   try {
     check_file_size(size, options.limits);
     const Sections sections = read_container(data, size);
@@ -480,9 +481,15 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
     const auto [conf_data, conf_size] = sections.get("CONF");
     const json conf = parse_json(conf_data, conf_size, "configuration");
     if (!conf.is_object()) throw Error("configuration: expected a JSON object");
-    model.labels = read_labels(conf, options.limits.max_labels);
+    model.labels = read_labels(conf, std::min(options.limits.max_labels, kMaxLabels));
     const HanConfig config =
         han_config_from_json(conf, static_cast<int>(model.labels.size()), options.limits);
+    const uint64_t parameters = han_parameter_count(config);
+    if (parameters > options.limits.max_parameters) {
+      throw Error("configuration: " + std::to_string(parameters) +
+                  " weights, more than the limit of " +
+                  std::to_string(options.limits.max_parameters));
+    }
     if (conf.contains("tokenizer")) model.tokenizer = tokenizer_config_from_json(conf["tokenizer"]);
     if (conf.contains("metadata")) {
       if (!conf["metadata"].is_object()) throw Error("metadata: expected a JSON object");
@@ -493,7 +500,7 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
     model.vocabulary = read_vocabulary(vocab_data, vocab_size, config.vocab_size);
 
     const auto [tensor_data, tensor_size] = sections.get("TENS");
-    auto tensors = read_tensor_table(tensor_data, tensor_size, han_parameter_count(config));
+    auto tensors = read_tensor_table(tensor_data, tensor_size, parameters);
     model.params = make_han<float>(config);
     load_tensors(model, tensors);
 
@@ -513,7 +520,6 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
 }
 
 Model read_model_file(const std::string& path, const LoadOptions& options) {
-  check_model_limits(options.limits);
   std::ifstream file(path, std::ios::binary | std::ios::ate);
   if (!file) throw Error("cannot open model file '" + path + "': " + std::strerror(errno));
   const std::streamoff size = file.tellg();

@@ -138,44 +138,24 @@ json attention_to_json(const AttentionConfig& c) {
 
 }  // namespace
 
-void check_model_limits(const ModelLimits& limits) {
-  auto check = [](const char* name, uint64_t value, uint64_t lo, uint64_t hi) {
-    if (value < lo || value > hi) {
-      throw Error(std::string("limits: ") + name + " must be from " + std::to_string(lo) + " to " +
-                  std::to_string(hi) + ", found " + std::to_string(value));
-    }
-  };
-  const ModelLimits format;
-  check("max_file_bytes", limits.max_file_bytes, 1, format.max_file_bytes);
-  check("max_parameters", limits.max_parameters, 1, format.max_file_bytes);
-  check("max_vocabulary", static_cast<uint64_t>(std::max(limits.max_vocabulary, 0)), 2,
-        kMaxVocabulary);
-  check("max_dimension", static_cast<uint64_t>(std::max(limits.max_dimension, 0)), 1,
-        kMaxDimension);
-  check("max_labels", static_cast<uint64_t>(std::max(limits.max_labels, 0)), 1, kMaxLabels);
-}
-
 HanConfig han_config_from_json(const json& j, int num_labels, const ModelLimits& limits) {
   if (!j.is_object()) throw Error("configuration: expected a JSON object");
   const std::string architecture = get_string(j, "architecture", "", nullptr);
   if (architecture != "han") {
     throw Error("architecture: expected \"han\", found \"" + architecture + "\"");
   }
+  // A limit only ever tightens the format's bound.
+  const int max_dimension = std::min(limits.max_dimension, kMaxDimension);
   HanConfig c;
-  c.vocab_size = get_int(j, "vocab_size", "", 2, limits.max_vocabulary);
-  c.embedding_dim = get_int(j, "embedding_dim", "", 1, limits.max_dimension);
-  c.word_encoder = encoder_from_json(j, "word_encoder", limits.max_dimension);
-  c.word_attention = attention_from_json(j, "word_attention", limits.max_dimension);
-  c.sentence_encoder = encoder_from_json(j, "sentence_encoder", limits.max_dimension);
-  c.sentence_attention = attention_from_json(j, "sentence_attention", limits.max_dimension);
+  c.vocab_size = get_int(j, "vocab_size", "", 2, std::min(limits.max_vocabulary, kMaxVocabulary));
+  c.embedding_dim = get_int(j, "embedding_dim", "", 1, max_dimension);
+  c.word_encoder = encoder_from_json(j, "word_encoder", max_dimension);
+  c.word_attention = attention_from_json(j, "word_attention", max_dimension);
+  c.sentence_encoder = encoder_from_json(j, "sentence_encoder", max_dimension);
+  c.sentence_attention = attention_from_json(j, "sentence_attention", max_dimension);
   c.output_activation = get_activation(require_object(j, "output", ""), "activation", "output.",
                                        "softmax", {Activation::Softmax, Activation::Sigmoid});
   c.num_labels = num_labels;
-  const uint64_t parameters = han_parameter_count(c);
-  if (parameters > limits.max_parameters) {
-    throw Error("configuration: " + std::to_string(parameters) +
-                " weights, more than the limit of " + std::to_string(limits.max_parameters));
-  }
   return c;
 }
 
