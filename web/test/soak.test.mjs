@@ -69,7 +69,8 @@ const light = {
   'random bytes as Latin-1': Buffer.from(randomBytes(1000)).toString('latin1'),
   'lone surrogates': 'alpha \uD800 bravo\uDFFF\uD800charlie \uDBFF. \uDC00delta\uD83D',
   'every Unicode plane': planes,
-  'right-to-left': 'שלום עולם, הסרט היה נפלא! \u200Fمرحبا بالعالم، الفيلم رائع؟ \u202Eabc\u202C ok.',
+  'right-to-left':
+    'שלום עולם, הסרט היה נפלא! \u200Fمرحبا بالعالم، الفيلم رائع؟ \u202Eabc\u202C ok.',
   'combining marks': `Z${'\u0301\u0336\u0489'.repeat(200)}algo e\u0301 a\u030a\u0301 \u0300start.`,
   'emoji sequences': '👨‍👩‍👧‍👦 🏳️‍🌈 🇫🇷🇩🇪 👍🏽 ❤️ #️⃣ 🏴󠁧󠁢󠁳󠁣󠁴󠁿! 🎬🍿.',
   'markup and entities': '<br /><p>alpha</p>&amp;&#x1F600;&#99999999;<'.repeat(10),

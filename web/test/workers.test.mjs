@@ -38,9 +38,18 @@ test('two workers run two models at once and match the main thread', async () =>
 
 test('three workers with two models each, a failed load and a disposed model, at once', async () => {
   const workers = [
-    [{ name: 'lstm', simd: true }, { name: 'mixed', simd: true }],
-    [{ name: 'gru_reset_before', simd: false }, { name: 'lstm', simd: false }],
-    [{ name: 'unidirectional', simd: true }, { name: 'gru_reset_after', simd: false }],
+    [
+      { name: 'lstm', simd: true },
+      { name: 'mixed', simd: true },
+    ],
+    [
+      { name: 'gru_reset_before', simd: false },
+      { name: 'lstm', simd: false },
+    ],
+    [
+      { name: 'unidirectional', simd: true },
+      { name: 'gru_reset_after', simd: false },
+    ],
   ];
   const damaged = fixtureBytes('mixed').subarray(0, 500);
   const running = workers.map((jobs) =>
@@ -64,7 +73,10 @@ test('three workers with two models each, a failed load and a disposed model, at
       assert.deepEqual(predictions[m], expected.get(`${name} ${simd}`), `worker ${w}: ${name}`),
     );
     assert.match(loadError, /^Error: file is truncated: /);
-    assert.match(disposedError, /^Error: this model was disposed; load it again with loadModel\(\)$/);
+    assert.match(
+      disposedError,
+      /^Error: this model was disposed; load it again with loadModel\(\)$/,
+    );
     assert.deepEqual(afterDispose, [expected.get(`${jobs[1].name} ${jobs[1].simd}`)]);
   }
 });

@@ -29,10 +29,12 @@ const modelBytes = readFileSync(
 
 /**
  * Starts the server and Chromium around the tests of one file; `session.page` is a fresh page
- * for each test, whose console errors, page errors and CSP violations fail the test.
+ * for each test, whose console errors, page errors and CSP violations fail the test. With `model`
+ * (a model file's bytes), the pages get that model in place of the bundled one.
  */
-export function browserSession() {
+export function browserSession({ model } = {}) {
   const session = { problems: [] };
+  const served = model ?? modelBytes;
   let server;
   let userData;
 
@@ -53,9 +55,9 @@ export function browserSession() {
         '--disable-sync',
       ],
     });
-    if (!hasBundledModel) {
+    if (model || !hasBundledModel) {
       await session.context.route('**/web/models/imdb-sentiment.han', (route) =>
-        route.fulfill({ body: modelBytes, contentType: 'application/octet-stream' }),
+        route.fulfill({ body: Buffer.from(served), contentType: 'application/octet-stream' }),
       );
     }
     // Report CSP violations where the watcher sees them.
@@ -64,7 +66,7 @@ export function browserSession() {
         console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`),
       );
     });
-    session.model = await loadModel(modelBytes);
+    session.model = await loadModel(served);
     mkdirSync(artifacts, { recursive: true });
   });
 
