@@ -31,6 +31,11 @@ constexpr size_t kMaxWordBytes = 1024;
 constexpr size_t kMaxTensorName = 256;
 constexpr uint32_t kMaxRank = 4;
 constexpr size_t kMaxGoldenCases = 1000;
+// Checking golden cases runs a prediction on each; their texts stay small so that loading is quick.
+constexpr size_t kMaxGoldenTextBytes = size_t{1} << 20;
+// JSON values are copied and printed recursively, so a deeply nested one would overflow the stack.
+// The configuration needs 3 levels, the golden cases 4; metadata gets the rest.
+constexpr size_t kMaxJsonDepth = 64;
 
 // Reads little-endian fields from one region of the file, checking every read against its end.
 class Cursor {
@@ -88,7 +93,35 @@ std::string shape_string(const std::vector<uint64_t>& dims) {
   return s;
 }
 
+// The deepest nesting of arrays and objects in JSON text; exact for valid JSON, which is all the
+// parser accepts. (A depth check in the parser's callback would add 2 KB to the WebAssembly.)
+size_t json_depth(const uint8_t* data, size_t size) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < size; ++i) {
+    const uint8_t c = data[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 json parse_json(const uint8_t* data, size_t size, const char* section) {
+  if (json_depth(data, size) > kMaxJsonDepth) {
+    throw Error(std::string(section) + ": JSON nested deeper than " +
+                std::to_string(kMaxJsonDepth) + " levels");
+  }
   try {
     return json::parse(data, data + size);
   } catch (const json::exception& e) {
@@ -348,6 +381,7 @@ std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tol
                 " cases");
   }
   std::vector<GoldenCase> out;
+  size_t text_bytes = 0;
   for (const json& c : *cases) {
     const std::string where = "golden case " + std::to_string(out.size() + 1);
     if (!c.is_object() || !c.contains("text") || !c["text"].is_string() ||
@@ -355,6 +389,11 @@ std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tol
       throw Error(where + ": expected {\"text\": string, \"probabilities\": [numbers]}");
     }
     GoldenCase g{c["text"].get<std::string>(), {}};
+    text_bytes += g.text.size();
+    if (text_bytes > kMaxGoldenTextBytes) {
+      throw Error("golden cases: more than " + std::to_string(kMaxGoldenTextBytes) +
+                  " bytes of text");
+    }
     for (const json& p : c["probabilities"]) {
       if (!p.is_number()) throw Error(where + ": probabilities must be numbers");
       g.probabilities.push_back(p.get<double>());
