@@ -23,6 +23,10 @@ namespace {
 
 using emscripten::val;
 
+// What runs once per model load is optimised for size, like the loader (bindings/CMakeLists.txt);
+// predict, which runs on every call, is not.
+#define HAN_ONCE_PER_LOAD __attribute__((minsize))
+
 template <typename Compute>
 val outcome(Compute&& compute) {
   val result = val::object();
@@ -106,7 +110,7 @@ void visit_limits(han::ModelLimits& model, han::InputLimits& input, Visit&& visi
 constexpr size_t kLimitCount = 9;
 
 // The defaults; for the model limits, also the largest values allowed (web/src/core.js checks).
-val default_limits() {
+HAN_ONCE_PER_LOAD val default_limits() {
   han::ModelLimits model;
   han::InputLimits input;
   uint32_t values[kLimitCount];
@@ -117,7 +121,7 @@ val default_limits() {
 
 class LoadedModel {
  public:
-  LoadedModel(han::Model model, const han::InputLimits& limits)
+  HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits)
       : model_(std::move(model)), limits_(limits) {
     han::visit_han_params(model_.params, [this](const std::string&, han::Matrix<float>& m, bool) {
       parameters_ += static_cast<double>(m.size());
@@ -131,7 +135,7 @@ class LoadedModel {
     });
   }
 
-  val info() const {
+  HAN_ONCE_PER_LOAD val info() const {
     return outcome([&] {
       val labels = val::array();
       for (size_t k = 0; k < model_.labels.size(); ++k) labels.set(k, model_.labels[k]);
@@ -154,7 +158,7 @@ class LoadedModel {
 
 // bytes: the model file as a Uint8Array; limits: a Uint32Array of every limit (see visit_limits).
 // Allocating the copy in C++ turns a model too large for the heap into a catchable std::bad_alloc.
-val load_model(const val& bytes, bool verify_golden, const val& limits) {
+HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val& limits) {
   return outcome([&] {
     han::LoadOptions options;
     options.verify_golden = verify_golden;

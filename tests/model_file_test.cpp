@@ -147,7 +147,7 @@ TEST_F(ModelFile, GoldenCasesHoldAtMostOneMebibyteOfText) {
   big.golden_cases = {{std::string(600'000, 'a'), {0.5, 0.5}},
                       {std::string(600'000, 'b'), {0.5, 0.5}}};
   const std::vector<uint8_t> b = write_model(big);
-  EXPECT_EQ(load_error(b), "golden cases: more than 1048576 bytes of text");
+  EXPECT_EQ(load_error(b), "golden cases: more than 1 MiB of text");
 }
 
 TEST_F(ModelFile, AbsurdDimensionsAreRefusedBeforeAllocating) {

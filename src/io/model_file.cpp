@@ -118,9 +118,9 @@ size_t json_depth(const uint8_t* data, size_t size) {
 }
 
 json parse_json(const uint8_t* data, size_t size, const char* section) {
+  static_assert(kMaxJsonDepth == 64, "the message below says 64");
   if (json_depth(data, size) > kMaxJsonDepth) {
-    throw Error(std::string(section) + ": JSON nested deeper than " +
-                std::to_string(kMaxJsonDepth) + " levels");
+    throw Error(std::string(section) + ": JSON nested deeper than 64 levels");
   }
   try {
     return json::parse(data, data + size);
@@ -390,10 +390,8 @@ std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tol
     }
     GoldenCase g{c["text"].get<std::string>(), {}};
     text_bytes += g.text.size();
-    if (text_bytes > kMaxGoldenTextBytes) {
-      throw Error("golden cases: more than " + std::to_string(kMaxGoldenTextBytes) +
-                  " bytes of text");
-    }
+    static_assert(kMaxGoldenTextBytes == 1 << 20, "the message below says 1 MiB");
+    if (text_bytes > kMaxGoldenTextBytes) throw Error("golden cases: more than 1 MiB of text");
     for (const json& p : c["probabilities"]) {
       if (!p.is_number()) throw Error(where + ": probabilities must be numbers");
       g.probabilities.push_back(p.get<double>());
@@ -468,14 +466,18 @@ std::vector<uint8_t> json_bytes(const json& j) {
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 
+// Throws "PREFIX COUNT WHAT, more than the limit of LIMIT".
+[[noreturn]] void throw_over_limit(const char* prefix, uint64_t count, const char* what,
+                                   uint64_t limit) {
+  throw Error(prefix + std::to_string(count) + what + ", more than the limit of " +
+              std::to_string(limit));
+}
+
 }  // namespace
 
 void check_file_size(uint64_t size, const ModelLimits& limits) {
   const uint64_t limit = std::min(limits.max_file_bytes, kMaxFileBytes);
-  if (size > limit) {
-    throw Error("the model file has " + std::to_string(size) + " bytes, more than the limit of " +
-                std::to_string(limit));
-  }
+  if (size > limit) throw_over_limit("the model file has ", size, " bytes", limit);
 }
 
 const char* storage_name(StorageType type) {
@@ -525,9 +527,7 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
         han_config_from_json(conf, static_cast<int>(model.labels.size()), options.limits);
     const uint64_t parameters = han_parameter_count(config);
     if (parameters > options.limits.max_parameters) {
-      throw Error("configuration: " + std::to_string(parameters) +
-                  " weights, more than the limit of " +
-                  std::to_string(options.limits.max_parameters));
+      throw_over_limit("configuration: ", parameters, " weights", options.limits.max_parameters);
     }
     if (conf.contains("tokenizer")) model.tokenizer = tokenizer_config_from_json(conf["tokenizer"]);
     if (conf.contains("metadata")) {
