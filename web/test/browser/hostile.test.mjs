@@ -13,6 +13,7 @@ import {
   hostileVocabulary,
 } from '../helpers/hostile-model.mjs';
 import { repo } from '../helpers/fixtures.mjs';
+import { CONTENT_SECURITY_POLICY } from '../../../scripts/serve.mjs';
 
 import { browserSession, wordsOf } from './browser.mjs';
 
@@ -178,6 +179,7 @@ for (const name of ['index.html', 'embed.html']) {
     assert.deepEqual(directives['default-src'], ["'self'"]);
     assert.deepEqual(directives['object-src'], ["'none'"]);
     assert.ok(!policy.includes("'unsafe-eval'") && !policy.includes("'unsafe-inline'"), policy);
+    assert.equal(policy, CONTENT_SECURITY_POLICY, 'scripts/serve.mjs sends the same as a header');
     assert.deepEqual(html.match(/<script(?![^>]*\ssrc=)[^>]*>/g), null, 'no inline script');
     assert.deepEqual(html.match(/<[^>]+\son[a-z]+\s*=/gi), null, 'no inline event handler');
   });
