@@ -4,8 +4,8 @@
 #   scripts/fuzz.sh load_model|tokenize|predict|all [SECONDS]
 # Each target starts from its committed seeds (fuzz/corpus/TARGET) and keeps what it finds in
 # build-fuzz/corpus/TARGET. A crash, hang, leak or over-allocation is saved as
-# build-fuzz/crash-TARGET-* (timeout-*, leak-*, oom-*) and fails the script; turn it into a
-# regression test (tests/fuzz_regression_test.cpp) and fix it. docs/reliability.md records runs.
+# build-fuzz/crash-TARGET-* and fails the script; turn it into a regression test in tests/
+# and fix it. docs/reliability.md records the long runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
