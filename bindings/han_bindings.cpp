@@ -4,6 +4,7 @@
 // Errors: every call returns {value} or {error: message} and index.js throws the message as a
 // JavaScript Error. Catching here rather than throwing into JavaScript lets C++ unwind normally,
 // so an error frees everything it allocated and the module stays usable.
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <new>
@@ -21,6 +22,10 @@
 namespace {
 
 using emscripten::val;
+
+// What runs once per model load is optimised for size, like the loader (bindings/CMakeLists.txt);
+// predict, which runs on every call, is not.
+#define HAN_ONCE_PER_LOAD __attribute__((minsize))
 
 template <typename Compute>
 val outcome(Compute&& compute) {
@@ -74,19 +79,50 @@ val prediction_object(const han::Prediction& prediction) {
 
 // Encodes into memory allocated here, so that a text too large for the heap is a std::bad_alloc,
 // not a failed malloc inside Embind. TextEncoder turns each lone surrogate into U+FFFD, one UTF-16
-// code unit like the surrogate, so offsets still index the caller's string.
-std::string utf8_from_js(const val& text) {
+// code unit like the surrogate, so offsets still index the caller's string. It encodes whole code
+// points only, so past max_bytes (0: no limit) it stops at most 4 bytes later: enough for predict
+// to see that the text is longer than it reads, and never more than the limit's worth of memory.
+std::string utf8_from_js(const val& text, size_t max_bytes) {
   static const val encoder = val::global("TextEncoder").new_();
-  std::string utf8(text["length"].as<size_t>() * 3, '\0');  // at most 3 bytes per UTF-16 unit
+  size_t capacity = text["length"].as<size_t>() * 3;  // at most 3 bytes per UTF-16 unit
+  if (max_bytes > 0) capacity = std::min(capacity, max_bytes + 4);
+  std::string utf8(capacity, '\0');
   const val view(
       emscripten::typed_memory_view(utf8.size(), reinterpret_cast<uint8_t*>(utf8.data())));
   utf8.resize(encoder.call<val>("encodeInto", text, view)["written"].as<size_t>());
   return utf8;
 }
 
+// Calls visit(field) for each limit, in the order of LIMIT_NAMES in web/src/core.js. The limits
+// travel as a Uint32Array, which keeps the glue small: every limit's range fits in 32 bits.
+template <typename Visit>
+void visit_limits(han::ModelLimits& model, han::InputLimits& input, Visit&& visit) {
+  visit(model.max_file_bytes);
+  visit(model.max_parameters);
+  visit(model.max_vocabulary);
+  visit(model.max_dimension);
+  visit(model.max_labels);
+  visit(input.max_text_bytes);
+  visit(input.max_sentences);
+  visit(input.max_words);
+  visit(input.max_words_per_sentence);
+}
+constexpr size_t kLimitCount = 9;
+
+// The defaults; for the model limits, also the largest values allowed (web/src/core.js checks).
+HAN_ONCE_PER_LOAD val default_limits() {
+  han::ModelLimits model;
+  han::InputLimits input;
+  uint32_t values[kLimitCount];
+  size_t i = 0;
+  visit_limits(model, input, [&](auto value) { values[i++] = static_cast<uint32_t>(value); });
+  return val(emscripten::typed_memory_view(kLimitCount, values)).call<val>("slice");
+}
+
 class LoadedModel {
  public:
-  explicit LoadedModel(han::Model model) : model_(std::move(model)) {
+  HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits)
+      : model_(std::move(model)), limits_(limits) {
     han::visit_han_params(model_.params, [this](const std::string&, han::Matrix<float>& m, bool) {
       parameters_ += static_cast<double>(m.size());
     });
@@ -94,10 +130,12 @@ class LoadedModel {
 
   // text: a JavaScript string.
   val predict(const val& text) const {
-    return outcome([&] { return prediction_object(model_.predict(utf8_from_js(text))); });
+    return outcome([&] {
+      return prediction_object(model_.predict(utf8_from_js(text, limits_.max_text_bytes), limits_));
+    });
   }
 
-  val info() const {
+  HAN_ONCE_PER_LOAD val info() const {
     return outcome([&] {
       val labels = val::array();
       for (size_t k = 0; k < model_.labels.size(); ++k) labels.set(k, model_.labels[k]);
@@ -114,18 +152,24 @@ class LoadedModel {
 
  private:
   han::Model model_;
+  han::InputLimits limits_;
   double parameters_ = 0;  // a JavaScript number
 };
 
-// bytes: the model file as a Uint8Array. Allocating the copy in C++ turns a model too large for
-// the heap into a catchable std::bad_alloc.
-val load_model(const val& bytes, bool verify_golden) {
+// bytes: the model file as a Uint8Array; limits: a Uint32Array of every limit (see visit_limits).
+// Allocating the copy in C++ turns a model too large for the heap into a catchable std::bad_alloc.
+HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val& limits) {
   return outcome([&] {
-    std::vector<uint8_t> data(bytes["length"].as<size_t>());
-    val(emscripten::typed_memory_view(data.size(), data.data())).call<void>("set", bytes);
     han::LoadOptions options;
     options.verify_golden = verify_golden;
-    return val(LoadedModel(han::read_model(data.data(), data.size(), options)));
+    uint32_t values[kLimitCount];
+    val(emscripten::typed_memory_view(kLimitCount, values)).call<void>("set", limits);
+    han::InputLimits input;
+    size_t i = 0;
+    visit_limits(options.limits, input, [&](auto& value) { value = values[i++]; });
+    std::vector<uint8_t> data(bytes["length"].as<size_t>());
+    val(emscripten::typed_memory_view(data.size(), data.data())).call<void>("set", bytes);
+    return val(LoadedModel(han::read_model(data.data(), data.size(), options), input));
   });
 }
 
@@ -136,4 +180,5 @@ EMSCRIPTEN_BINDINGS(han) {
       .function("predict", &LoadedModel::predict)
       .function("info", &LoadedModel::info);
   emscripten::function("loadModel", &load_model);
+  emscripten::function("defaultLimits", &default_limits);
 }

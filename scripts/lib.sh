@@ -15,6 +15,8 @@ ensure_packages() {
 }
 
 NATIVE_PACKAGES=(cmake make g++ libeigen3-dev nlohmann-json3-dev zlib1g-dev libgtest-dev nodejs)
+# What scripts/fuzz.sh needs: clang and its libFuzzer and sanitizer runtimes.
+FUZZ_PACKAGES=(cmake make clang-14 libclang-rt-14-dev libeigen3-dev nlohmann-json3-dev)
 # What scripts/build-wasm.sh needs: Emscripten, and Eigen and nlohmann_json as headers.
 WASM_PACKAGES=(cmake make libeigen3-dev nlohmann-json3-dev emscripten nodejs)
 

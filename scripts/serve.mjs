@@ -27,6 +27,12 @@ const MIME_TYPES = {
   '.han': 'application/octet-stream',
 };
 
+// The pages' own policy (their <meta> tag), sent with every file too: a header also governs the
+// demo's Web Worker, which a page's <meta> policy does not reach.
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+  "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'";
+
 /** Starts the server; resolves with it once it listens (server.address().port is the port). */
 export function serve({ port = 8000, host = '127.0.0.1', root = REPOSITORY } = {}) {
   const server = createServer((request, response) => {
@@ -58,6 +64,7 @@ async function respond(root, request, response) {
     'Content-Length': file.size,
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   });
   if (request.method === 'HEAD') return response.end();
   createReadStream(file.path)

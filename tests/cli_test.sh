@@ -73,6 +73,33 @@ check "empty input gives the prior, no sentences" \
 check "invalid UTF-8 input is replaced, not fatal" \
   bash -c "printf 'alpha \xff\xfe bravo.' | '$han' predict '$model' | grep -q 'bravo'"
 
+# --- predict limits: past one, the rest is not read and the output says so
+# Prints "TRUNCATED WORD WORD ..." for each JSON line on stdin.
+cat >"$work/words.js" <<'EOF'
+for (const line of require("fs").readFileSync(0, "utf8").trim().split("\n")) {
+  const p = JSON.parse(line);
+  console.log(p.truncated, p.sentences.flatMap((s) => s.words.map((w) => w.text)).join(" "));
+}
+EOF
+words_of="node $work/words.js"
+check "--max-words keeps the first words of the document" bash -c \
+  "printf 'alpha bravo. charlie delta.' | '$han' predict --max-words 3 '$model' |
+   $words_of | grep -qx 'true alpha bravo charlie'"
+check "--max-text-bytes reads only the first bytes" bash -c \
+  "printf 'alpha bravo charlie' | '$han' predict --max-text-bytes 8 '$model' |
+   $words_of | grep -qx 'true alpha br'"
+check "--max-text-bytes applies to each line with --lines" bash -c \
+  "printf 'alpha bravo\ncharlie\n' | '$han' predict --lines --max-text-bytes 7 '$model' |
+   $words_of | tr '\n' '|' | grep -qx 'true alpha b|false charlie|'"
+check "--max-sentences and --max-words-per-sentence" bash -c \
+  "printf 'a b c. d e. f.' | '$han' predict --max-sentences 2 --max-words-per-sentence 1 '$model' |
+   $words_of | grep -qx 'true a d'"
+check "0 means no limit" bash -c \
+  "printf 'a b c d' | '$han' predict --max-words-per-sentence 0 --max-text-bytes 0 '$model' |
+   $words_of | grep -qx 'false a b c d'"
+expect_error "a limit must be a number" 2 "--max-words expects a non-negative integer" \
+  predict "$model" --max-words many
+
 # --- inspect
 check "inspect" bash -c "'$han' inspect '$model' | grep -q 'golden tests  6/6 passed'"
 check "inspect --json" bash -c "'$han' inspect --json '$model' | grep -q '\"passed\": true'"

@@ -121,6 +121,35 @@ TEST_F(ModelFile, HeaderErrorsAreSpecific) {
   EXPECT_NE(load_error(b).find("checksum mismatch"), std::string::npos);
 }
 
+// Found in review: a million nested arrays in the metadata overflowed the stack when the loader
+// copied and printed them (a crash natively, a RangeError in WebAssembly).
+TEST_F(ModelFile, DeeplyNestedJsonIsRefused) {
+  // The configuration's object, its metadata's object, then arrays: `levels` levels in all.
+  auto nested = [&](size_t levels) {
+    nlohmann::json conf = to_json(model.config());
+    conf["labels"] = model.labels;
+    std::string text = conf.dump();
+    text.insert(1, R"("metadata":{"deep":)" + std::string(levels - 2, '[') +
+                       std::string(levels - 2, ']') + "},");
+    return with_config(model, text);
+  };
+  EXPECT_EQ(load_error(nested(64)), "");
+  EXPECT_EQ(load_error(nested(65)), "configuration: JSON nested deeper than 64 levels");
+  EXPECT_EQ(load_error(nested(1'000'000)), "configuration: JSON nested deeper than 64 levels");
+  // Brackets inside strings do not nest.
+  Model text_model = model;
+  text_model.metadata_json = R"({"text": "\"[[[)" + std::string(1000, '[') + "\"}";
+  EXPECT_EQ(load_error(write_model(text_model)), "");
+}
+
+TEST_F(ModelFile, GoldenCasesHoldAtMostOneMebibyteOfText) {
+  Model big = model;
+  big.golden_cases = {{std::string(600'000, 'a'), {0.5, 0.5}},
+                      {std::string(600'000, 'b'), {0.5, 0.5}}};
+  const std::vector<uint8_t> b = write_model(big);
+  EXPECT_EQ(load_error(b), "golden cases: more than 1 MiB of text");
+}
+
 TEST_F(ModelFile, AbsurdDimensionsAreRefusedBeforeAllocating) {
   // 2,000,000 x 4096 floats would be 32 GB; under ASan an attempt would abort the test.
   EXPECT_EQ(load_error(with_edited_config(model,
@@ -128,7 +157,10 @@ TEST_F(ModelFile, AbsurdDimensionsAreRefusedBeforeAllocating) {
                                             c["vocab_size"] = 2000000;
                                             c["embedding_dim"] = 4096;
                                           })),
-            "vocabulary: holds 12 words, the configuration says 2000000");
+            "configuration: 8192098766 weights, more than the limit of 268435456");
+  EXPECT_EQ(
+      load_error(with_edited_config(model, [](nlohmann::json& c) { c["vocab_size"] = 60000; })),
+      "vocabulary: holds 12 words, the configuration says 60000");
   EXPECT_NE(
       load_error(with_edited_config(model, [](nlohmann::json& c) { c["embedding_dim"] = 4096; }))
           .find("tensors: the configuration needs "),
@@ -182,7 +214,7 @@ TEST_F(ModelFile, GoldenMismatchFailsUnlessVerificationIsOff) {
   const std::vector<uint8_t> b = write_model(tampered);
   EXPECT_NE(load_error(b).find("golden case 2: probability of 'label0'"), std::string::npos);
   EXPECT_EQ(load_error(b, {false}), "");
-  const Model unverified = read_model(b.data(), b.size(), {false});
+  const Model unverified = read_model(b.data(), b.size(), {false, {}});
   EXPECT_FALSE(unverified.check_golden().failure.empty());
 }
 

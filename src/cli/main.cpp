@@ -102,16 +102,41 @@ size_t parse_count(const std::string& value, const std::string& command, const s
   return std::stoul(value);
 }
 
-std::string read_input(const std::string& path) {
-  std::ostringstream buffer;
-  if (path == "-") {
-    buffer << std::cin.rdbuf();
-    return buffer.str();
+// A limit option: a non-negative integer, 0 for no limit; `fallback` when it is absent.
+size_t parse_limit(const std::string& value, const std::string& command, const std::string& flag,
+                   size_t fallback) {
+  if (value.empty()) return fallback;
+  if (value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos) {
+    throw UsageError("han " + command + ": " + flag +
+                     " expects a non-negative integer (0 for no limit), found '" + value + "'");
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw han::Error("cannot open input file '" + path + "'");
-  buffer << file.rdbuf();
-  return buffer.str();
+  return static_cast<size_t>(std::stoull(value));
+}
+
+// Reads at most max_bytes + 1 bytes (0: all): enough for predict to see that the text is longer
+// than it reads, without holding an unbounded input in memory.
+std::string read_input(std::istream& in, size_t max_bytes) {
+  std::string text;
+  char buffer[1 << 16];
+  while (in && (max_bytes == 0 || text.size() <= max_bytes)) {
+    const size_t want =
+        max_bytes == 0 ? sizeof buffer : std::min(sizeof buffer, max_bytes + 1 - text.size());
+    in.read(buffer, static_cast<std::streamsize>(want));
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+  }
+  return text;
+}
+
+// One line without its '\n', keeping at most max_bytes + 1 bytes of it (0: all) and skipping
+// the rest. False at the end of the input.
+bool read_line(std::istream& in, size_t max_bytes, std::string& line) {
+  line.clear();
+  int c = in.get();
+  if (c == EOF) return false;
+  for (; c != EOF && c != '\n'; c = in.get()) {
+    if (max_bytes == 0 || line.size() <= max_bytes) line.push_back(static_cast<char>(c));
+  }
+  return true;
 }
 
 // Invalid UTF-8 in the input shows as U+FFFD in the JSON instead of failing the whole output.
@@ -184,10 +209,20 @@ options:
   --pretty             indent the JSON
   --no-verify          skip the golden test cases stored in the model
   --help               show this help
+
+limits on what one document may hold (0 for no limit); past one, the rest of the document is not
+read and the output says "truncated": true (the model file's own tokenizer limits apply too):
+  --max-text-bytes N            bytes of text (default 16777216; with --lines, of each line)
+  --max-sentences N             sentences (default 100000)
+  --max-words N                 words (default 1000000)
+  --max-words-per-sentence N    words in one sentence (default 10000)
 )";
 
 int cmd_predict(const std::vector<std::string>& argv) {
-  const Args args(argv, {"lines", "pretty", "no-verify", "help"}, {"format"}, "predict");
+  const Args args(
+      argv, {"lines", "pretty", "no-verify", "help"},
+      {"format", "max-text-bytes", "max-sentences", "max-words", "max-words-per-sentence"},
+      "predict");
   if (args.has("help")) {
     std::cout << kPredictHelp;
     return 0;
@@ -198,26 +233,41 @@ int cmd_predict(const std::vector<std::string>& argv) {
   if (format != "json" && format != "text") {
     throw UsageError("han predict: --format must be json or text");
   }
-  const han::Model model = han::read_model_file(pos[0], {!args.has("no-verify")});
-  const std::string input = read_input(pos.size() == 2 ? pos[1] : "-");
-
-  std::vector<std::string> documents;
-  if (args.has("lines")) {
-    std::istringstream lines(input);
-    for (std::string line; std::getline(lines, line);) documents.push_back(line);
-  } else {
-    documents.push_back(input);
+  han::InputLimits limits;
+  auto limit = [&](const std::string& flag, size_t& value) {
+    value = parse_limit(args.get(flag, ""), "predict", "--" + flag, value);
+  };
+  limit("max-text-bytes", limits.max_text_bytes);
+  limit("max-sentences", limits.max_sentences);
+  limit("max-words", limits.max_words);
+  limit("max-words-per-sentence", limits.max_words_per_sentence);
+  const han::Model model = han::read_model_file(pos[0], {!args.has("no-verify"), {}});
+  const std::string path = pos.size() == 2 ? pos[1] : "-";
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) throw han::Error("cannot open input file '" + path + "'");
   }
+  std::istream& in = path == "-" ? std::cin : file;
+
   const int indent = args.has("pretty") ? 2 : -1;
-  for (size_t d = 0; d < documents.size(); ++d) {
-    const han::Prediction p = model.predict(documents[d]);
+  size_t count = 0;
+  auto print = [&](const std::string& document) {
+    const han::Prediction p = model.predict(document, limits);
     if (format == "json") {
       std::cout << dump(prediction_json(model, p), indent) << "\n";
     } else {
-      if (d) std::cout << "\n────────\n\n";
+      if (count) std::cout << "\n────────\n\n";
       print_prediction_text(model, p);
     }
+    ++count;
+  };
+  if (args.has("lines")) {
+    for (std::string line; read_line(in, limits.max_text_bytes, line);) print(line);
+  } else {
+    print(read_input(in, limits.max_text_bytes));
   }
+  if (in.bad()) throw han::Error("cannot read input file '" + path + "'");
   return 0;
 }
 
@@ -257,7 +307,7 @@ int cmd_inspect(const std::vector<std::string>& argv) {
   }
   if (args.positional().size() != 1) throw UsageError("han inspect: expected MODEL");
   const std::string& path = args.positional()[0];
-  han::Model model = han::read_model_file(path, {false});
+  han::Model model = han::read_model_file(path, {false, {}});
   const han::HanConfig& c = model.config();
 
   struct Layer {
@@ -367,7 +417,7 @@ int cmd_test(const std::vector<std::string>& argv) {
   const std::string& data_path = args.positional()[1];
   const size_t threads =
       parse_count(args.get("threads", ""), "test", "--threads", han::default_thread_count());
-  const han::Model model = han::read_model_file(args.positional()[0], {!args.has("no-verify")});
+  const han::Model model = han::read_model_file(args.positional()[0], {!args.has("no-verify"), {}});
   const han::Dataset data = han::read_labelled_text(data_path, args.has("skip-malformed"));
   if (data.examples.empty()) throw han::Error(data_path + ": no examples");
 

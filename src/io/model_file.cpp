@@ -1,5 +1,6 @@
 #include "io/model_file.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -25,12 +26,16 @@ constexpr uint8_t kMagic[8] = {0x89, 'H', 'A', 'N', '\r', '\n', 0x1A, '\n'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 24;  // magic, version, section count, file length
 constexpr size_t kChecksumSize = 4;
-constexpr uint64_t kMaxFileSize = uint64_t{1} << 31;
 constexpr uint32_t kMaxSections = 16;
 constexpr size_t kMaxWordBytes = 1024;
 constexpr size_t kMaxTensorName = 256;
 constexpr uint32_t kMaxRank = 4;
 constexpr size_t kMaxGoldenCases = 1000;
+// Checking golden cases runs a prediction on each; their texts stay small so that loading is quick.
+constexpr size_t kMaxGoldenTextBytes = size_t{1} << 20;
+// JSON values are copied and printed recursively, so a deeply nested one would overflow the stack.
+// The configuration needs 3 levels, the golden cases 4; metadata gets the rest.
+constexpr size_t kMaxJsonDepth = 64;
 
 // Reads little-endian fields from one region of the file, checking every read against its end.
 class Cursor {
@@ -88,7 +93,35 @@ std::string shape_string(const std::vector<uint64_t>& dims) {
   return s;
 }
 
+// The deepest nesting of arrays and objects in JSON text; exact for valid JSON, which is all the
+// parser accepts. (A depth check in the parser's callback would add 2 KB to the WebAssembly.)
+size_t json_depth(const uint8_t* data, size_t size) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < size; ++i) {
+    const uint8_t c = data[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 json parse_json(const uint8_t* data, size_t size, const char* section) {
+  static_assert(kMaxJsonDepth == 64, "the message below says 64");
+  if (json_depth(data, size) > kMaxJsonDepth) {
+    throw Error(std::string(section) + ": JSON nested deeper than 64 levels");
+  }
   try {
     return json::parse(data, data + size);
   } catch (const json::exception& e) {
@@ -161,11 +194,11 @@ Sections read_container(const uint8_t* data, size_t size) {
   return sections;
 }
 
-std::vector<std::string> read_labels(const json& conf) {
+std::vector<std::string> read_labels(const json& conf, int max_labels) {
   auto it = conf.find("labels");
   if (it == conf.end() || !it->is_array() || it->empty() ||
-      it->size() > static_cast<size_t>(kMaxLabels)) {
-    throw Error("labels: expected an array of 1 to " + std::to_string(kMaxLabels) + " strings");
+      it->size() > static_cast<size_t>(max_labels)) {
+    throw Error("labels: expected an array of 1 to " + std::to_string(max_labels) + " strings");
   }
   std::vector<std::string> labels;
   std::set<std::string> seen;
@@ -348,6 +381,7 @@ std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tol
                 " cases");
   }
   std::vector<GoldenCase> out;
+  size_t text_bytes = 0;
   for (const json& c : *cases) {
     const std::string where = "golden case " + std::to_string(out.size() + 1);
     if (!c.is_object() || !c.contains("text") || !c["text"].is_string() ||
@@ -355,6 +389,9 @@ std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tol
       throw Error(where + ": expected {\"text\": string, \"probabilities\": [numbers]}");
     }
     GoldenCase g{c["text"].get<std::string>(), {}};
+    text_bytes += g.text.size();
+    static_assert(kMaxGoldenTextBytes == 1 << 20, "the message below says 1 MiB");
+    if (text_bytes > kMaxGoldenTextBytes) throw Error("golden cases: more than 1 MiB of text");
     for (const json& p : c["probabilities"]) {
       if (!p.is_number()) throw Error(where + ": probabilities must be numbers");
       g.probabilities.push_back(p.get<double>());
@@ -429,7 +466,19 @@ std::vector<uint8_t> json_bytes(const json& j) {
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 
+// Throws "PREFIX COUNT WHAT, more than the limit of LIMIT".
+[[noreturn]] void throw_over_limit(const char* prefix, uint64_t count, const char* what,
+                                   uint64_t limit) {
+  throw Error(prefix + std::to_string(count) + what + ", more than the limit of " +
+              std::to_string(limit));
+}
+
 }  // namespace
+
+void check_file_size(uint64_t size, const ModelLimits& limits) {
+  const uint64_t limit = std::min(limits.max_file_bytes, kMaxFileBytes);
+  if (size > limit) throw_over_limit("the model file has ", size, " bytes", limit);
+}
 
 const char* storage_name(StorageType type) {
   switch (type) {
@@ -457,7 +506,7 @@ Model quantize(const Model& model, StorageType type, bool all_matrices) {
     if (name == "embedding" || (all_matrices && !is_vector)) stored.storage[name] = type;
   });
   const std::vector<uint8_t> bytes = write_model(stored);
-  Model rounded = read_model(bytes.data(), bytes.size(), {false});
+  Model rounded = read_model(bytes.data(), bytes.size(), {false, {}});
   std::vector<std::string> texts;
   for (const GoldenCase& c : model.golden_cases) texts.push_back(c.text);
   rounded.set_golden_texts(texts);
@@ -466,14 +515,20 @@ Model quantize(const Model& model, StorageType type, bool all_matrices) {
 
 Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
   try {
+    check_file_size(size, options.limits);
     const Sections sections = read_container(data, size);
     Model model;
 
     const auto [conf_data, conf_size] = sections.get("CONF");
     const json conf = parse_json(conf_data, conf_size, "configuration");
     if (!conf.is_object()) throw Error("configuration: expected a JSON object");
-    model.labels = read_labels(conf);
-    const HanConfig config = han_config_from_json(conf, static_cast<int>(model.labels.size()));
+    model.labels = read_labels(conf, std::min(options.limits.max_labels, kMaxLabels));
+    const HanConfig config =
+        han_config_from_json(conf, static_cast<int>(model.labels.size()), options.limits);
+    const uint64_t parameters = han_parameter_count(config);
+    if (parameters > options.limits.max_parameters) {
+      throw_over_limit("configuration: ", parameters, " weights", options.limits.max_parameters);
+    }
     if (conf.contains("tokenizer")) model.tokenizer = tokenizer_config_from_json(conf["tokenizer"]);
     if (conf.contains("metadata")) {
       if (!conf["metadata"].is_object()) throw Error("metadata: expected a JSON object");
@@ -484,7 +539,7 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
     model.vocabulary = read_vocabulary(vocab_data, vocab_size, config.vocab_size);
 
     const auto [tensor_data, tensor_size] = sections.get("TENS");
-    auto tensors = read_tensor_table(tensor_data, tensor_size, han_parameter_count(config));
+    auto tensors = read_tensor_table(tensor_data, tensor_size, parameters);
     model.params = make_han<float>(config);
     load_tensors(model, tensors);
 
@@ -507,19 +562,22 @@ Model read_model_file(const std::string& path, const LoadOptions& options) {
   std::ifstream file(path, std::ios::binary | std::ios::ate);
   if (!file) throw Error("cannot open model file '" + path + "': " + std::strerror(errno));
   const std::streamoff size = file.tellg();
-  if (size < 0 || static_cast<uint64_t>(size) > kMaxFileSize) {
-    throw Error("model file '" + path + "' is larger than 2 GiB or unreadable");
-  }
+  if (size < 0) throw Error("cannot read model file '" + path + "'");
+  // Checked before reading, so that a huge file is never read into memory.
+  auto with_path = [&](auto&& load) {
+    try {
+      return load();
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
+    }
+  };
+  with_path([&] { check_file_size(static_cast<uint64_t>(size), options.limits); });
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   file.seekg(0);
   if (!file.read(reinterpret_cast<char*>(bytes.data()), size)) {
     throw Error("cannot read model file '" + path + "'");
   }
-  try {
-    return read_model(bytes.data(), bytes.size(), options);
-  } catch (const Error& e) {
-    throw Error(path + ": " + e.what());
-  }
+  return with_path([&] { return read_model(bytes.data(), bytes.size(), options); });
 }
 
 std::vector<uint8_t> write_model(const Model& model) {

@@ -5,13 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "model/config.h"
 #include "model/model.h"
 
 namespace han {
 
 struct LoadOptions {
   bool verify_golden = true;  // run the golden cases stored in the file before returning
+  ModelLimits limits;
 };
+
+// Throws han::Error when a file of `size` bytes is larger than limits.max_file_bytes.
+void check_file_size(uint64_t size, const ModelLimits& limits);
 
 // Throws han::Error with a one-line message naming what is wrong.
 Model read_model(const uint8_t* data, size_t size, const LoadOptions& options = {});

@@ -1,5 +1,6 @@
 #include "model/config.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/error.h"
@@ -63,7 +64,7 @@ Activation get_activation(const json& object, const std::string& key, const std:
   throw Error(path + key + ": '" + name + "' is not allowed here");
 }
 
-EncoderConfig encoder_from_json(const json& parent, const std::string& key) {
+EncoderConfig encoder_from_json(const json& parent, const std::string& key, int max_dimension) {
   const json& j = require_object(parent, key, "");
   const std::string path = key + ".";
   EncoderConfig c;
@@ -75,7 +76,7 @@ EncoderConfig encoder_from_json(const json& parent, const std::string& key) {
   } else {
     throw Error(path + "cell: expected \"gru\" or \"lstm\", found \"" + cell + "\"");
   }
-  c.units = get_int(j, "units", path, 1, kMaxDimension);
+  c.units = get_int(j, "units", path, 1, max_dimension);
   c.bidirectional = get_bool(j, "bidirectional", path, true);
   const std::string merge = get_string(j, "merge", path, "concat");
   if (merge == "concat") {
@@ -95,11 +96,11 @@ EncoderConfig encoder_from_json(const json& parent, const std::string& key) {
   return c;
 }
 
-AttentionConfig attention_from_json(const json& parent, const std::string& key) {
+AttentionConfig attention_from_json(const json& parent, const std::string& key, int max_dimension) {
   const json& j = require_object(parent, key, "");
   const std::string path = key + ".";
   AttentionConfig c;
-  c.units = get_int(j, "units", path, 1, kMaxDimension);
+  c.units = get_int(j, "units", path, 1, max_dimension);
   c.use_bias = get_bool(j, "use_bias", path, true);
   c.activation = get_activation(j, "activation", path, "tanh",
                                 {Activation::Tanh, Activation::Linear, Activation::Relu});
@@ -137,19 +138,21 @@ json attention_to_json(const AttentionConfig& c) {
 
 }  // namespace
 
-HanConfig han_config_from_json(const json& j, int num_labels) {
+HanConfig han_config_from_json(const json& j, int num_labels, const ModelLimits& limits) {
   if (!j.is_object()) throw Error("configuration: expected a JSON object");
   const std::string architecture = get_string(j, "architecture", "", nullptr);
   if (architecture != "han") {
     throw Error("architecture: expected \"han\", found \"" + architecture + "\"");
   }
+  // A limit only ever tightens the format's bound.
+  const int max_dimension = std::min(limits.max_dimension, kMaxDimension);
   HanConfig c;
-  c.vocab_size = get_int(j, "vocab_size", "", 2, kMaxVocabulary);
-  c.embedding_dim = get_int(j, "embedding_dim", "", 1, kMaxDimension);
-  c.word_encoder = encoder_from_json(j, "word_encoder");
-  c.word_attention = attention_from_json(j, "word_attention");
-  c.sentence_encoder = encoder_from_json(j, "sentence_encoder");
-  c.sentence_attention = attention_from_json(j, "sentence_attention");
+  c.vocab_size = get_int(j, "vocab_size", "", 2, std::min(limits.max_vocabulary, kMaxVocabulary));
+  c.embedding_dim = get_int(j, "embedding_dim", "", 1, max_dimension);
+  c.word_encoder = encoder_from_json(j, "word_encoder", max_dimension);
+  c.word_attention = attention_from_json(j, "word_attention", max_dimension);
+  c.sentence_encoder = encoder_from_json(j, "sentence_encoder", max_dimension);
+  c.sentence_attention = attention_from_json(j, "sentence_attention", max_dimension);
   c.output_activation = get_activation(require_object(j, "output", ""), "activation", "output.",
                                        "softmax", {Activation::Softmax, Activation::Sigmoid});
   c.num_labels = num_labels;
@@ -165,6 +168,8 @@ TokenizerConfig tokenizer_config_from_json(const json& j) {
       get_int(j, "max_sentences", "tokenizer.", 0, kMaxTokenizerLimit, &no_limit));
   c.max_words_per_sentence = static_cast<size_t>(
       get_int(j, "max_words_per_sentence", "tokenizer.", 0, kMaxTokenizerLimit, &no_limit));
+  c.max_words =
+      static_cast<size_t>(get_int(j, "max_words", "tokenizer.", 0, kMaxTokenizerLimit, &no_limit));
   return c;
 }
 
@@ -182,7 +187,8 @@ json to_json(const HanConfig& c) {
 json to_json(const TokenizerConfig& c) {
   return {{"lowercase", c.lowercase},
           {"max_sentences", c.max_sentences},
-          {"max_words_per_sentence", c.max_words_per_sentence}};
+          {"max_words_per_sentence", c.max_words_per_sentence},
+          {"max_words", c.max_words}};
 }
 
 }  // namespace han

@@ -32,8 +32,29 @@ Document Model::to_ids(const TokenizedText& tokens) const {
   return doc;
 }
 
-Prediction Model::predict(std::string_view text) const {
-  const TokenizedText tokens = tokenize(text, tokenizer);
+namespace {
+
+// The tighter of two limits, where zero means none.
+size_t tighter(size_t a, size_t b) {
+  return a == 0 ? b : b == 0 ? a : std::min(a, b);
+}
+
+// A code point cut in two at the end decodes as U+FFFD, a separator: the words read are those of
+// the text cut before it.
+std::string_view prefix(std::string_view text, size_t max_bytes) {
+  return max_bytes == 0 ? text : text.substr(0, max_bytes);
+}
+
+}  // namespace
+
+Prediction Model::predict(std::string_view full_text, const InputLimits& limits) const {
+  const std::string_view text = prefix(full_text, limits.max_text_bytes);
+  TokenizerConfig config = tokenizer;
+  config.max_sentences = tighter(config.max_sentences, limits.max_sentences);
+  config.max_words = tighter(config.max_words, limits.max_words);
+  config.max_words_per_sentence =
+      tighter(config.max_words_per_sentence, limits.max_words_per_sentence);
+  const TokenizedText tokens = tokenize(text, config);
   const Document doc = to_ids(tokens);
   const HanOutput<float> out = han_forward(params, doc);
 
@@ -42,7 +63,7 @@ Prediction Model::predict(std::string_view text) const {
                          out.probabilities.data() + out.probabilities.size());
   p.label = static_cast<size_t>(std::max_element(p.probabilities.begin(), p.probabilities.end()) -
                                 p.probabilities.begin());
-  p.truncated = tokens.truncated;
+  p.truncated = tokens.truncated || text.size() < full_text.size();
   auto slice = [&](const TextSpan& span) {
     return std::string(text.substr(span.byte_start, span.byte_end - span.byte_start));
   };

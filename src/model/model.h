@@ -59,6 +59,16 @@ struct Prediction {
   std::vector<SentenceAttention> sentences;
 };
 
+// Bounds on what one prediction reads, on top of the model's own tokenizer limits: they keep its
+// time and memory in proportion to them whatever text arrives (docs/reliability.md). Zero means
+// no limit. Past a limit the rest of the text is not read and the prediction says `truncated`.
+struct InputLimits {
+  size_t max_text_bytes = size_t{16} << 20;  // cut at a code point boundary
+  size_t max_sentences = 100'000;
+  size_t max_words = 1'000'000;  // in the whole text
+  size_t max_words_per_sentence = 10'000;
+};
+
 struct GoldenReport {
   size_t cases = 0;
   double max_abs_diff = 0;
@@ -84,7 +94,7 @@ struct Model {
 
   const HanConfig& config() const { return params.config; }
   Document to_ids(const TokenizedText& tokens) const;
-  Prediction predict(std::string_view text) const;
+  Prediction predict(std::string_view text, const InputLimits& limits = {}) const;
   GoldenReport check_golden() const;
   // Replaces the golden cases with these texts and the model's own current predictions.
   void set_golden_texts(const std::vector<std::string>& texts);

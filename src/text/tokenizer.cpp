@@ -211,7 +211,8 @@ class Tokenizer {
   std::string_view text_;
   const TokenizerConfig& config_;
   TokenizedText result_;
-  bool done_ = false;  // max_sentences reached and another word seen
+  bool done_ = false;  // max_sentences or max_words reached and another word seen
+  std::size_t words_kept_ = 0;
 
   // The sentence being built.
   TokenizedSentence sentence_;
@@ -404,7 +405,8 @@ Position Tokenizer::take_terminators(Position at) {
 }
 
 void Tokenizer::add_word(Position start, Position end) {
-  if (config_.max_sentences > 0 && result_.sentences.size() == config_.max_sentences) {
+  if ((config_.max_sentences > 0 && result_.sentences.size() == config_.max_sentences) ||
+      (config_.max_words > 0 && words_kept_ == config_.max_words)) {
     result_.truncated = true;
     done_ = true;
     return;
@@ -417,6 +419,7 @@ void Tokenizer::add_word(Position start, Position end) {
     return;
   }
   sentence_.words.push_back({normalise(start, end), make_span(start, end)});
+  ++words_kept_;
 }
 
 std::string Tokenizer::normalise(Position start, Position end) const {

@@ -17,6 +17,7 @@ struct TokenizerConfig {
   // Zero means no limit. Past a limit the rest is dropped and `truncated` is set.
   std::size_t max_sentences = 0;
   std::size_t max_words_per_sentence = 0;
+  std::size_t max_words = 0;  // in the whole text
 };
 
 // Half-open range [start, end) in both units.

@@ -27,9 +27,12 @@ export async function loadModelWith(platform, source, options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`loadModel: options must be an object, got ${describe(options)}`);
   }
-  const { onProgress, verify = true, simd = simdSupported() } = options;
+  const { onProgress, verify = true, simd = simdSupported(), limits = {} } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`loadModel: onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  if (limits === null || typeof limits !== 'object') {
+    throw new TypeError(`loadModel: limits must be an object, got ${describe(limits)}`);
   }
   const variant = simd ? 'simd' : 'baseline';
   const [wasm, bytes] = await Promise.all([
@@ -38,14 +41,71 @@ export async function loadModelWith(platform, source, options = {}) {
       ? readBundledModel(platform, onProgress)
       : readSource(platform, source, onProgress),
   ]);
-  return new Model(unwrap(wasm.loadModel(bytes, Boolean(verify))), variant);
+  const values = limitValues(limits, wasm.defaultLimits());
+  const handle = unwrap(wasm.loadModel(bytes, Boolean(verify), values));
+  return new Model(handle, variant, inputLimits(values));
+}
+
+// The limits in the order of the bindings (bindings/han_bindings.cpp, visit_limits): first those
+// of the model, integers from 1 to their default (the format's bound); then those of the input,
+// positive integers or Infinity, which the core spells 0.
+const LIMIT_NAMES = [
+  'maxFileBytes',
+  'maxParameters',
+  'maxVocabulary',
+  'maxDimension',
+  'maxLabels',
+  'maxTextBytes',
+  'maxSentences',
+  'maxWords',
+  'maxWordsPerSentence',
+];
+const FIRST_INPUT_LIMIT = 5;
+
+// Every limit as the bindings take them, the defaults filled in.
+function limitValues(limits, defaults) {
+  for (const name of Object.keys(limits)) {
+    if (!LIMIT_NAMES.includes(name)) {
+      throw new TypeError(`loadModel: unknown limit "${name}" (known: ${LIMIT_NAMES.join(', ')})`);
+    }
+  }
+  const values = LIMIT_NAMES.map((name, i) => {
+    const value = limits[name];
+    if (value === undefined) return defaults[i];
+    if (i >= FIRST_INPUT_LIMIT) {
+      if (value !== Infinity && !(Number.isSafeInteger(value) && value >= 1)) {
+        throw new RangeError(
+          `loadModel: limits.${name} must be a positive integer or Infinity, got ${value}`,
+        );
+      }
+      // Past 2^32 - 1 (the largest size_t in wasm32) a limit cannot be reached anyway.
+      return value === Infinity ? 0 : Math.min(value, 2 ** 32 - 1);
+    }
+    if (!(Number.isSafeInteger(value) && value >= 1 && value <= defaults[i])) {
+      throw new RangeError(
+        `loadModel: limits.${name} must be an integer from 1 to ${defaults[i]}, got ${value}`,
+      );
+    }
+    return value;
+  });
+  return new Uint32Array(values);
+}
+
+// The input limits a model applies, by name; Infinity for none.
+function inputLimits(values) {
+  return Object.fromEntries(
+    LIMIT_NAMES.slice(FIRST_INPUT_LIMIT).map((name, k) => [
+      name,
+      values[FIRST_INPUT_LIMIT + k] || Infinity,
+    ]),
+  );
 }
 
 class Model {
   #handle;
   #labels;
 
-  constructor(handle, variant) {
+  constructor(handle, variant, limits) {
     this.#handle = handle;
     leakedModels.register(this, handle, this);
     const info = unwrap(handle.info());
@@ -57,6 +117,7 @@ class Model {
       architecture: JSON.parse(info.config),
       tokenizer: JSON.parse(info.tokenizer),
       metadata: JSON.parse(info.metadata),
+      limits,
       variant,
     };
   }

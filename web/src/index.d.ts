@@ -19,6 +19,42 @@ export interface LoadOptions {
   verify?: boolean;
   /** For tests: force the SIMD (true) or baseline (false) build instead of detecting support. */
   simd?: boolean;
+  /** Bounds on the model file and on what each prediction reads (docs/reliability.md). */
+  limits?: Limits;
+}
+
+/**
+ * Model limits refuse a file past them; they are integers from 1 to the format's bound, which is
+ * their default. Input limits cut each text: the rest is not read and the prediction says
+ * `truncated`; they are positive integers or Infinity, for none. The model file's own tokenizer
+ * limits apply too.
+ */
+export interface Limits {
+  /** Default 2 GiB. */
+  maxFileBytes?: number;
+  /** Weights, 4 bytes each in memory however the file stores them; default 2^28. */
+  maxParameters?: number;
+  /** Default 2,000,000. */
+  maxVocabulary?: number;
+  /** embedding_dim and every layer's units; default 4096. */
+  maxDimension?: number;
+  /** Default 10,000. */
+  maxLabels?: number;
+  /** UTF-8 bytes of text read; default 16 MiB. */
+  maxTextBytes?: number;
+  /** Default 100,000. */
+  maxSentences?: number;
+  /** Words in the whole text; default 1,000,000. */
+  maxWords?: number;
+  /** Default 10,000. */
+  maxWordsPerSentence?: number;
+}
+
+export interface InputLimits {
+  maxTextBytes: number;
+  maxSentences: number;
+  maxWords: number;
+  maxWordsPerSentence: number;
 }
 
 export interface Word {
@@ -47,7 +83,7 @@ export interface Prediction {
   label: string;
   /** The probability of every label, by name, in the model's label order. */
   probabilities: Record<string, number>;
-  /** The model's tokenizer limits dropped part of the text. */
+  /** A limit (the model's tokenizer limits or loadModel's `limits`) cut the text. */
   truncated: boolean;
   sentences: Sentence[];
 }
@@ -86,7 +122,14 @@ export interface ModelInfo {
   /** Number of weights. */
   parameters: number;
   architecture: Architecture;
-  tokenizer: { lowercase: boolean; max_sentences: number; max_words_per_sentence: number };
+  tokenizer: {
+    lowercase: boolean;
+    max_sentences: number;
+    max_words_per_sentence: number;
+    max_words: number;
+  };
+  /** The input limits each prediction applies (Infinity: none). */
+  limits: InputLimits;
   /** Free-form JSON stored with the model. */
   metadata: Record<string, unknown>;
   /** The WebAssembly build running the model. */

@@ -134,6 +134,7 @@ test('info describes the model', () => {
     lowercase: true,
     max_sentences: 0,
     max_words_per_sentence: 0,
+    max_words: 0,
   });
   assert.equal(model.info.metadata.name, 'gru_reset_after');
   assert.equal(model.info.variant, simdSupported() ? 'simd' : 'baseline');

@@ -14,6 +14,7 @@ import {
   nativeCli,
   nativeLoadError,
 } from './helpers/fixtures.mjs';
+import { crc32 } from './helpers/hanfile.mjs';
 
 const bytes = fixtureBytes('gru_reset_after');
 const text = 'Alpha bravo charlie. Delta echo!';
@@ -36,15 +37,6 @@ async function assertStillWorks() {
   const again = await loadModel(bytes);
   assert.deepEqual(again.predict(text), expected);
   again.dispose();
-}
-
-function crc32(data) {
-  let crc = ~0;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
 }
 
 // A copy of the model whose output bias is off by one and whose checksum is right again
@@ -71,6 +63,36 @@ function withWrongWeights() {
   return copy;
 }
 
+// A copy of the model whose configuration holds metadata nested `levels` deep: a million levels
+// overflowed the stack before the loader bounded the nesting.
+function withDeepMetadata(levels) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const sections = [];
+  for (let at = 24; at < bytes.length - 4;) {
+    const length = Number(view.getBigUint64(at + 4, true));
+    sections.push([bytes.subarray(at, at + 4), bytes.subarray(at + 12, at + 12 + length)]);
+    at += 12 + length;
+  }
+  const conf = sections.find(([tag]) => String.fromCharCode(...tag) === 'CONF');
+  const json = new TextDecoder().decode(conf[1]);
+  const deep = `"metadata":{"deep":${'['.repeat(levels - 2)}${']'.repeat(levels - 2)}},`;
+  conf[1] = new TextEncoder().encode(`{${deep}${json.slice(1)}`);
+  const length = 24 + sections.reduce((sum, [, payload]) => sum + 12 + payload.length, 0) + 4;
+  const out = new Uint8Array(length);
+  const outView = new DataView(out.buffer);
+  out.set(bytes.subarray(0, 16));
+  outView.setBigUint64(16, BigInt(length), true);
+  let at = 24;
+  for (const [tag, payload] of sections) {
+    out.set(tag, at);
+    outView.setBigUint64(at + 4, BigInt(payload.length), true);
+    out.set(payload, at + 12);
+    at += 12 + payload.length;
+  }
+  outView.setUint32(at, crc32(out.subarray(0, at)), true);
+  return out;
+}
+
 const damaged = {
   'a truncated model file': {
     bytes: () => bytes.subarray(0, bytes.length - 10),
@@ -88,6 +110,10 @@ const damaged = {
   'an HTML page': {
     bytes: () => new TextEncoder().encode('<html>not found</html>'.repeat(3)),
     message: /magic/,
+  },
+  'a model with JSON nested a million levels deep': {
+    bytes: () => withDeepMetadata(1_000_000),
+    message: /^configuration: JSON nested deeper than 64 levels$/,
   },
   'a model with wrong weights': {
     bytes: withWrongWeights,

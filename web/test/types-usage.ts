@@ -16,6 +16,7 @@ import { adoptHighlightStyles, renderHighlight, type HighlightView } from 'han-w
 const model: Model = await loadModel('model.han', {
   onProgress: ({ loaded, total }: LoadProgress) => console.log(loaded, total ?? 'unknown'),
   verify: true,
+  limits: { maxTextBytes: 1 << 20, maxWords: Infinity, maxFileBytes: 50_000_000 },
 });
 const text = 'A wonderful film. I loved it!';
 const prediction: Prediction = model.predict(text);
@@ -28,7 +29,9 @@ for (const sentence of prediction.sentences) {
 }
 const batch: Prediction[] = model.predictBatch([text, 'Awful.']);
 const { labels, vocabularySize, architecture, variant } = model.info;
+const wordLimit: number = model.info.limits.maxWords;
 console.log(batch.length, labels.join(), vocabularySize, architecture.word_encoder.cell, variant);
+console.log(wordLimit);
 console.log(simdSupported());
 model.dispose();
 

@@ -20,10 +20,12 @@ const modelBytes = readFileSync(join(repo, 'web/models/imdb-sentiment.han'));
 
 /**
  * Starts the server and Chromium around the tests of one file; `session.page` is a fresh page
- * for each test, whose console errors, page errors and CSP violations fail the test.
+ * for each test, whose console errors, page errors and CSP violations fail the test. With `model`
+ * (a model file's bytes), the pages get that model in place of the bundled one.
  */
-export function browserSession() {
+export function browserSession({ model } = {}) {
   const session = { problems: [] };
+  const served = model ?? modelBytes;
   let server;
   let userData;
 
@@ -44,13 +46,18 @@ export function browserSession() {
         '--disable-sync',
       ],
     });
+    if (model) {
+      await session.context.route('**/web/models/imdb-sentiment.han', (route) =>
+        route.fulfill({ body: Buffer.from(served), contentType: 'application/octet-stream' }),
+      );
+    }
     // Report CSP violations where the watcher sees them.
     await session.context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (event) =>
         console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`),
       );
     });
-    session.model = await loadModel(modelBytes);
+    session.model = await loadModel(served);
     mkdirSync(artifacts, { recursive: true });
   });
 

@@ -37,6 +37,10 @@ test('files get the MIME types browsers need', async () => {
     assert.equal(response.statusCode, 200, path);
     assert.equal(response.headers['content-type'], type, path);
     assert.equal(response.headers['x-content-type-options'], 'nosniff');
+    assert.match(
+      response.headers['content-security-policy'],
+      /script-src 'self' 'wasm-unsafe-eval';/,
+    );
   }
 });
 

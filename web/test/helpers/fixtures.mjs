@@ -25,9 +25,11 @@ export const unicodeText =
 const cliPath = `${repo}build/han`;
 export const nativeCli = existsSync(cliPath) ? cliPath : null;
 
-export function nativePredict(name, text) {
+export function nativePredict(name, text, options = []) {
   return JSON.parse(
-    execFileSync(nativeCli, ['predict', '--format', 'json', fixturePath(name)], { input: text }),
+    execFileSync(nativeCli, ['predict', '--format', 'json', ...options, fixturePath(name)], {
+      input: text,
+    }),
   );
 }
 
