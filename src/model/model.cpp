@@ -35,7 +35,7 @@ Document Model::to_ids(const TokenizedText& tokens) const {
 Prediction Model::predict(std::string_view text) const {
   const TokenizedText tokens = tokenize(text, tokenizer);
   const Document doc = to_ids(tokens);
-  const HanOutput<float> out = han_forward(params, doc);
+  const HanOutput<float> out = predict_ids(doc);
 
   Prediction p;
   p.probabilities.assign(out.probabilities.data(),
@@ -60,6 +60,10 @@ Prediction Model::predict(std::string_view text) const {
     }
   }
   return p;
+}
+
+HanOutput<float> Model::predict_ids(const Document& doc) const {
+  return han_forward(params, doc);
 }
 
 GoldenReport Model::check_golden() const {

@@ -85,6 +85,8 @@ struct Model {
   const HanConfig& config() const { return params.config; }
   Document to_ids(const TokenizedText& tokens) const;
   Prediction predict(std::string_view text) const;
+  // The network on word ids (0 is padding), without the tokenizer.
+  HanOutput<float> predict_ids(const Document& doc) const;
   GoldenReport check_golden() const;
   // Replaces the golden cases with these texts and the model's own current predictions.
   void set_golden_texts(const std::vector<std::string>& texts);
