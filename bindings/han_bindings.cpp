@@ -99,6 +99,7 @@ val float32_to_js(const float* values, size_t size) {
 class LoadedModel {
  public:
   explicit LoadedModel(han::Model model) : model_(std::move(model)) {
+    model_.cache_input_projections();
     han::visit_han_params(model_.params, [this](const std::string&, han::Matrix<float>& m, bool) {
       parameters_ += static_cast<double>(m.size());
     });

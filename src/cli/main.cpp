@@ -195,7 +195,8 @@ int cmd_predict(const std::vector<std::string>& argv) {
   if (format != "json" && format != "text") {
     throw UsageError("han predict: --format must be json or text");
   }
-  const han::Model model = han::read_model_file(pos[0], {!args.has("no-verify")});
+  han::Model model = han::read_model_file(pos[0], {!args.has("no-verify")});
+  model.cache_input_projections();
   const std::string input = read_input(pos.size() == 2 ? pos[1] : "-");
 
   std::vector<std::string> documents;
@@ -364,7 +365,8 @@ int cmd_test(const std::vector<std::string>& argv) {
   const std::string& data_path = args.positional()[1];
   const size_t threads =
       parse_count(args.get("threads", ""), "test", "--threads", han::default_thread_count());
-  const han::Model model = han::read_model_file(args.positional()[0], {!args.has("no-verify")});
+  han::Model model = han::read_model_file(args.positional()[0], {!args.has("no-verify")});
+  model.cache_input_projections();
   const han::Dataset data = han::read_labelled_text(data_path, args.has("skip-malformed"));
   if (data.examples.empty()) throw han::Error(data_path + ": no examples");
 

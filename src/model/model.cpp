@@ -63,7 +63,14 @@ Prediction Model::predict(std::string_view text) const {
 }
 
 HanOutput<float> Model::predict_ids(const Document& doc) const {
-  return han_forward(params, doc);
+  return han_forward(params, doc, projection_cache.value.get());
+}
+
+void Model::cache_input_projections() {
+  projection_cache.value.reset();
+  if (detail::runs_ragged(params.config)) {
+    projection_cache.value = std::make_unique<InputProjectionCache>(params.config);
+  }
 }
 
 GoldenReport Model::check_golden() const {
