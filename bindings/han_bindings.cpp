@@ -142,6 +142,14 @@ class LoadedModel {
     });
   }
 
+  // The words whose input projections the predictions have cached so far
+  // (Model::cache_input_projections), 0 for networks without the cache: the tests see with it
+  // that the model kept its cache through Embind.
+  int32_t cached_words() const {
+    const han::InputProjectionCache* cache = model_.projection_cache.value.get();
+    return cache ? cache->filled_rows() : 0;
+  }
+
   val info() const {
     return outcome([&] {
       val labels = val::array();
@@ -180,6 +188,7 @@ EMSCRIPTEN_BINDINGS(han) {
   emscripten::class_<LoadedModel>("LoadedModel")
       .function("predict", &LoadedModel::predict)
       .function("predictIds", &LoadedModel::predict_ids)
-      .function("info", &LoadedModel::info);
+      .function("info", &LoadedModel::info)
+      .function("cachedWords", &LoadedModel::cached_words);
   emscripten::function("loadModel", &load_model);
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "model/han.h"
 #include "test_util.h"
@@ -343,10 +344,12 @@ TEST(Han, DocumentsRunTogetherGiveWhatEachGivesAlone) {
       const HanParams<float> p = testing::random_params<float>(c, 16);
       const std::vector<HanOutput<float>> together = han_forward_batch(p, docs);
       ASSERT_EQ(together.size(), docs.size());
-      // The projection cache, filled by the first run and read by the second, changes nothing.
+      // The projection cache, filled by the first run (a row for each of the 10 distinct word
+      // ids) and read by the second, changes nothing.
       InputProjectionCache cache(c);
       for (int run = 0; run < 2; ++run) {
         const std::vector<HanOutput<float>> cached = han_forward_batch(p, docs, &cache);
+        EXPECT_EQ(cache.filled_rows(), 10);
         for (size_t d = 0; d < docs.size(); ++d) {
           EXPECT_LT((cached[d].probabilities - together[d].probabilities).cwiseAbs().maxCoeff(),
                     1e-6)
@@ -371,6 +374,35 @@ TEST(Han, DocumentsRunTogetherGiveWhatEachGivesAlone) {
         const HanOutput<float> one = han_forward(p, docs[d]);
         EXPECT_EQ(one.probabilities, together[d].probabilities) << "document " << d;
       }
+    }
+  }
+}
+
+// Threads that share one cache from empty, each running all documents, get what one thread gets
+// without it: a row being written by one is computed on the side by the others.
+TEST(Han, ThreadsShareTheProjectionCache) {
+  HanConfig c = testing::small_config();
+  c.sentence_encoder.reset_after = true;
+  c.sentence_encoder.recurrent_activation = Activation::Sigmoid;
+  ASSERT_TRUE(detail::runs_ragged(c));
+  const HanParams<float> p = testing::random_params<float>(c, 17);
+  std::vector<Document> docs;
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int32_t> id(0, c.vocab_size - 1);
+  for (int d = 0; d < 40; ++d) docs.push_back({{id(rng), id(rng), id(rng)}, {id(rng), id(rng)}});
+  const std::vector<HanOutput<float>> expected = han_forward_batch(p, docs);
+  InputProjectionCache cache(c);
+  std::vector<std::vector<HanOutput<float>>> results(4);
+  std::vector<std::thread> threads;
+  for (auto& result : results) {
+    threads.emplace_back([&] {
+      for (const Document& doc : docs) result.push_back(han_forward(p, doc, &cache));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const auto& result : results) {
+    for (size_t d = 0; d < docs.size(); ++d) {
+      EXPECT_LT((result[d].probabilities - expected[d].probabilities).cwiseAbs().maxCoeff(), 1e-6);
     }
   }
 }

@@ -15,64 +15,56 @@ using namespace simd;
 
 // tanh(x) ≈ x P(x²) / Q(x²) on x clamped to ±7.9053, where the quotient reaches 1: the rational
 // approximation Eigen uses for float (generic_fast_tanh_float), within a few ulp of std::tanh.
-// Written once for vectors and for single floats (the columns after the last whole vector).
-template <typename V, typename Ops>
-V rational_tanh(V x, Ops ops) {
-  const V limit = ops.splat(7.90531110763549805f);
-  x = ops.max(ops.min(x, limit), ops.splat(-7.90531110763549805f));
-  const V x2 = ops.mul(x, x);
-  V p = ops.mul_add(x2, ops.splat(-2.76076847742355e-16f), ops.splat(2.00018790482477e-13f));
-  p = ops.mul_add(x2, p, ops.splat(-8.60467152213735e-11f));
-  p = ops.mul_add(x2, p, ops.splat(5.12229709037114e-08f));
-  p = ops.mul_add(x2, p, ops.splat(1.48572235717979e-05f));
-  p = ops.mul_add(x2, p, ops.splat(6.37261928875436e-04f));
-  p = ops.mul_add(x2, p, ops.splat(4.89352455891786e-03f));
-  V q = ops.mul_add(x2, ops.splat(1.19825839466702e-06f), ops.splat(1.18534705686654e-04f));
-  q = ops.mul_add(x2, q, ops.splat(2.26843463243900e-03f));
-  q = ops.mul_add(x2, q, ops.splat(4.89352518554385e-03f));
-  return ops.div(ops.mul(x, p), q);
-}
-
-struct VectorOps {
-  static Vec splat(float x) { return simd::splat(x); }
-  static Vec add(Vec a, Vec b) { return simd::add(a, b); }
-  static Vec sub(Vec a, Vec b) { return simd::sub(a, b); }
-  static Vec mul(Vec a, Vec b) { return simd::mul(a, b); }
-  static Vec div(Vec a, Vec b) { return simd::div(a, b); }
-  static Vec mul_add(Vec a, Vec b, Vec c) { return simd::mul_add(a, b, c); }
-  static Vec min(Vec a, Vec b) { return simd::min(a, b); }
-  static Vec max(Vec a, Vec b) { return simd::max(a, b); }
-};
-
-struct FloatOps {
-  static float splat(float x) { return x; }
-  static float add(float a, float b) { return a + b; }
-  static float sub(float a, float b) { return a - b; }
-  static float mul(float a, float b) { return a * b; }
-  static float div(float a, float b) { return a / b; }
-  static float mul_add(float a, float b, float c) { return a * b + c; }
-  static float min(float a, float b) { return std::min(a, b); }
-  static float max(float a, float b) { return std::max(a, b); }
-};
-
 Vec tanh(Vec x) {
-  return rational_tanh(x, VectorOps{});
+  const Vec limit = splat(7.90531110763549805f);
+  x = max(min(x, limit), splat(-7.90531110763549805f));
+  const Vec x2 = mul(x, x);
+  Vec p = mul_add(x2, splat(-2.76076847742355e-16f), splat(2.00018790482477e-13f));
+  p = mul_add(x2, p, splat(-8.60467152213735e-11f));
+  p = mul_add(x2, p, splat(5.12229709037114e-08f));
+  p = mul_add(x2, p, splat(1.48572235717979e-05f));
+  p = mul_add(x2, p, splat(6.37261928875436e-04f));
+  p = mul_add(x2, p, splat(4.89352455891786e-03f));
+  Vec q = mul_add(x2, splat(1.19825839466702e-06f), splat(1.18534705686654e-04f));
+  q = mul_add(x2, q, splat(2.26843463243900e-03f));
+  q = mul_add(x2, q, splat(4.89352518554385e-03f));
+  return div(mul(x, p), q);
 }
 
 // σ(x) = (1 + tanh(x / 2)) / 2 exactly, so σ costs one tanh and no exponential.
-template <typename V, typename Ops>
-V rational_sigmoid(V x, Ops ops) {
-  const V half = ops.splat(0.5f);
-  return ops.mul_add(rational_tanh(ops.mul(x, half), ops), half, half);
+Vec sigmoid(Vec x) {
+  const Vec half = splat(0.5f);
+  return mul_add(tanh(mul(x, half)), half, half);
 }
 
-// One unit-vector of the GRU step (kernels.h), for vectors or single floats.
-template <typename V, typename Ops>
-V gru_update(V xz, V xr, V xh, V gz, V gr, V gh, V h, Ops ops) {
-  const V z = rational_sigmoid(ops.add(xz, gz), ops);
-  const V r = rational_sigmoid(ops.add(xr, gr), ops);
-  const V candidate = rational_tanh(ops.mul_add(r, gh, xh), ops);
-  return ops.mul_add(z, ops.sub(h, candidate), candidate);  // z h + (1 - z) h~
+// The n < kWidth values at p as the first lanes of a vector (the others 0), and back: the
+// element-wise kernels cover the values after the last whole vector with one more vector.
+Vec load_partial(const float* p, int n) {
+  float lanes[kWidth] = {};
+  std::copy(p, p + n, lanes);
+  return load(lanes);
+}
+
+void store_partial(float* p, Vec v, int n) {
+  float lanes[kWidth];
+  store(lanes, v);
+  std::copy(lanes, lanes + n, p);
+}
+
+// y = f(x) on n values.
+template <typename F>
+void map(const float* x, float* y, int n, F f) {
+  int i = 0;
+  for (; i + kWidth <= n; i += kWidth) store(y + i, f(load(x + i)));
+  if (i < n) store_partial(y + i, f(load_partial(x + i, n - i)), n - i);
+}
+
+// The GRU step (kernels.h) on one vector of units.
+Vec gru_update(Vec xz, Vec xr, Vec xh, Vec gz, Vec gr, Vec gh, Vec h) {
+  const Vec z = sigmoid(add(xz, gz));
+  const Vec r = sigmoid(add(xr, gr));
+  const Vec candidate = tanh(mul_add(r, gh, xh));
+  return mul_add(z, sub(h, candidate), candidate);  // z h + (1 - z) h~
 }
 
 // The attention activations: tanh, relu max(u, 0), linear u.
@@ -203,21 +195,14 @@ void attention_scores(const float* h, int h_stride, const AttentionWeights& a, f
   }
 }
 
-template <typename Apply>
-void map(const float* x, float* y, int n, Apply apply) {
-  int i = 0;
-  for (; i + kWidth <= n; i += kWidth) store(y + i, apply(load(x + i), VectorOps{}));
-  for (; i < n; ++i) y[i] = apply(x[i], FloatOps{});
-}
-
 }  // namespace
 
 void tanh(const float* x, float* y, int n) {
-  map(x, y, n, [](auto v, auto ops) { return rational_tanh(v, ops); });
+  map(x, y, n, [](Vec v) { return tanh(v); });
 }
 
 void sigmoid(const float* x, float* y, int n) {
-  map(x, y, n, [](auto v, auto ops) { return rational_sigmoid(v, ops); });
+  map(x, y, n, [](Vec v) { return sigmoid(v); });
 }
 
 void gru_step(const float* x, const float* g, const float* h, float* next, int units) {
@@ -225,12 +210,15 @@ void gru_step(const float* x, const float* g, const float* h, float* next, int u
   int j = 0;
   for (; j + kWidth <= u; j += kWidth) {
     store(next + j, gru_update(load(x + j), load(x + u + j), load(x + 2 * u + j), load(g + j),
-                               load(g + u + j), load(g + 2 * u + j), load(h + j), VectorOps{}));
+                               load(g + u + j), load(g + 2 * u + j), load(h + j)));
   }
-  for (; j < u; ++j) {
-    next[j] =
-        gru_update(x[j], x[u + j], x[2 * u + j], g[j], g[u + j], g[2 * u + j], h[j], FloatOps{});
-  }
+  if (j == u) return;
+  const int n = u - j;
+  auto part = [n](const float* p) { return load_partial(p, n); };
+  store_partial(next + j,
+                gru_update(part(x + j), part(x + u + j), part(x + 2 * u + j), part(g + j),
+                           part(g + u + j), part(g + 2 * u + j), part(h + j)),
+                n);
 }
 
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y) {

@@ -1,8 +1,5 @@
 #pragma once
 // Gated recurrent unit, Keras weight layout (gate blocks z, r, h), zero initial state.
-#include <algorithm>
-#include <vector>
-
 #include "core/tensor.h"
 #include "layers/activation.h"
 #include "layers/products.h"
@@ -158,71 +155,6 @@ Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Ma
         cache.reset.cwiseProduct(previous).transpose() * d_recurrent_side.rightCols(u);
   }
   return d_input_side * p.kernel.transpose();
-}
-
-}  // namespace han
-
-namespace han {
-
-// Sequences stored one after another as the rows of a matrix: sequence k is rows
-// [starts[k], starts[k] + lengths[k]). Every length is at least 1.
-struct RaggedSequences {
-  std::vector<int> starts, lengths;
-  int rows = 0;
-
-  void add(int length) {
-    starts.push_back(rows);
-    lengths.push_back(length);
-    rows += length;
-  }
-  size_t count() const { return starts.size(); }
-};
-
-// What gru_forward_ragged reuses from call to call, so that the hot path does not allocate.
-struct GruScratch {
-  std::vector<int> order;                 // sequences by decreasing length
-  std::vector<float> state, next, gates;  // h of each sequence, h', h U + b_rec
-};
-
-// gru_forward (reset_after = true, sigmoid) on every sequence of `seq` at once, the backward
-// direction when `reverse`: step t advances each sequence longer than t together, so the
-// recurrent products of a step are one matrix product with a row per sequence.
-//   projected   x W + b_in, one row per input row (3 units values, row stride projected_stride)
-//   out         h_t of each input row (units values, row stride out_stride)
-inline void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
-                               const float* projected, int projected_stride, bool reverse,
-                               float* out, int out_stride, GruScratch& scratch) {
-  const int u = p.units, count = static_cast<int>(seq.count());
-  if (count == 0) return;
-  std::vector<int>& order = scratch.order;
-  order.resize(static_cast<size_t>(count));
-  for (int k = 0; k < count; ++k) order[static_cast<size_t>(k)] = k;
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return seq.lengths[static_cast<size_t>(a)] > seq.lengths[static_cast<size_t>(b)];
-  });
-  scratch.state.assign(static_cast<size_t>(count * u), 0.0f);
-  scratch.next.resize(scratch.state.size());
-  scratch.gates.resize(static_cast<size_t>(count * 3 * u));
-  const kernels::ConstMatrixView recurrent = detail::const_view(p.recurrent_kernel);
-  const float* recurrent_bias = p.bias.row(1).data();
-  int active = count;
-  for (int t = 0; active > 0; ++t) {
-    while (active > 0 && seq.lengths[static_cast<size_t>(order[active - 1])] <= t) --active;
-    if (active == 0) break;
-    float* state = scratch.state.data();
-    float* next = scratch.next.data();
-    kernels::selected::gemm({state, active, u, u}, recurrent, recurrent_bias,
-                            {scratch.gates.data(), active, 3 * u, 3 * u});
-    for (int i = 0; i < active; ++i) {
-      const int k = order[static_cast<size_t>(i)], length = seq.lengths[static_cast<size_t>(k)];
-      const int row = seq.starts[static_cast<size_t>(k)] + (reverse ? length - 1 - t : t);
-      float* h_next = next + i * u;
-      kernels::selected::gru_step(projected + row * projected_stride,
-                                  scratch.gates.data() + i * 3 * u, state + i * u, h_next, u);
-      std::copy(h_next, h_next + u, out + row * out_stride);
-    }
-    std::swap(scratch.state, scratch.next);
-  }
 }
 
 }  // namespace han
