@@ -13,22 +13,27 @@ struct KernelSet {
   decltype(&kernels::reference::gemv) gemv;
   decltype(&kernels::reference::gemm) gemm;
   decltype(&kernels::reference::attention) attention;
+  decltype(&kernels::reference::gru_step) gru_step;
 };
 
 inline const KernelSet kReference = {&kernels::reference::gemv, &kernels::reference::gemm,
-                                     &kernels::reference::attention};
+                                     &kernels::reference::attention, &kernels::reference::gru_step};
 #ifdef HAN_VECTORISED_KERNELS
 inline const KernelSet kVectorised = {&kernels::vectorised::gemv, &kernels::vectorised::gemm,
-                                      &kernels::vectorised::attention};
+                                      &kernels::vectorised::attention,
+                                      &kernels::vectorised::gru_step};
 #endif
 
 // Weights uniform in ±0.1 as in the reference model, inputs in ±1.
 //   gemv       the GRU step h U + b: 1 x 50 times 50 x 150
 //   gemm       a sentence's input projection X W + b: 21 words x 200 times 200 x 150
 //   attention  word attention over 21 steps of 100 (GRU 50 + 50), 100 units, tanh
+//   step       one recurrent step of a document's 11 sentences together: H U + b, 11 x 50 times
+//              50 x 150, then the gates of each (gru_step)
+// kXxxBytes: the bytes of the operands, for the arithmetic intensity.
 struct KernelWorkload {
   static constexpr int kUnits = 50, kGates = 3 * kUnits, kEmbedding = 200, kWords = 21;
-  static constexpr int kStates = 2 * kUnits, kAttentionUnits = 100;
+  static constexpr int kStates = 2 * kUnits, kAttentionUnits = 100, kSentences = 11;
 
   // Floating-point operations per call: 2 per multiply-add; the attention's tanh and exp are not
   // counted.
@@ -36,6 +41,14 @@ struct KernelWorkload {
   static constexpr double kGemmFlops = 2.0 * kWords * kEmbedding * kGates;
   static constexpr double kAttentionFlops = 2.0 * kWords * kStates * kAttentionUnits +
                                             2.0 * kWords * kAttentionUnits + 2.0 * kWords * kStates;
+  static constexpr double kStepFlops = 2.0 * kSentences * kUnits * kGates;
+  static constexpr double kGemvBytes = 4.0 * (kUnits + kUnits * kGates + 2 * kGates);
+  static constexpr double kGemmBytes =
+      4.0 * (kWords * kEmbedding + kEmbedding * kGates + kGates + kWords * kGates);
+  static constexpr double kAttentionBytes =
+      4.0 * (kWords * kStates + kStates * kAttentionUnits + 2 * kAttentionUnits + kWords + kStates);
+  static constexpr double kStepBytes = 4.0 * (kSentences * kUnits + kUnits * kGates + kGates +
+                                              2 * kSentences * kGates + 2 * kSentences * kUnits);
 
   KernelWorkload() {
     std::mt19937 rng(42);
@@ -54,12 +67,17 @@ struct KernelWorkload {
     attention_kernel = random(kStates * kAttentionUnits, 0.1f);
     attention_bias = random(kAttentionUnits, 0.1f);
     context = random(kAttentionUnits, 0.1f);
+    sentence_states = random(kSentences * kUnits, 1);
+    step_projected = random(kSentences * kGates, 1);
   }
 
   std::vector<float> state, recurrent_kernel, gate_bias, gates = std::vector<float>(kGates);
   std::vector<float> words, input_kernel, projected = std::vector<float>(kWords * kGates);
   std::vector<float> states, attention_kernel, attention_bias, context;
   std::vector<float> weights = std::vector<float>(kWords), pooled = std::vector<float>(kStates);
+  std::vector<float> sentence_states, step_projected;
+  std::vector<float> step_gates = std::vector<float>(kSentences * kGates);
+  std::vector<float> next_states = std::vector<float>(kSentences * kUnits);
 
   void gemv(const KernelSet& k) {
     k.gemv(state.data(), {recurrent_kernel.data(), kUnits, kGates, kGates}, gate_bias.data(),
@@ -69,6 +87,16 @@ struct KernelWorkload {
     k.gemm({words.data(), kWords, kEmbedding, kEmbedding},
            {input_kernel.data(), kEmbedding, kGates, kGates}, gate_bias.data(),
            {projected.data(), kWords, kGates, kGates});
+  }
+  // The product is counted in kStepFlops, the gates (about 60 operations per unit) are not.
+  void step(const KernelSet& k) {
+    k.gemm({sentence_states.data(), kSentences, kUnits, kUnits},
+           {recurrent_kernel.data(), kUnits, kGates, kGates}, gate_bias.data(),
+           {step_gates.data(), kSentences, kGates, kGates});
+    for (int s = 0; s < kSentences; ++s) {
+      k.gru_step(step_projected.data() + s * kGates, step_gates.data() + s * kGates,
+                 sentence_states.data() + s * kUnits, next_states.data() + s * kUnits, kUnits);
+    }
   }
   void attention(const KernelSet& k) {
     k.attention({states.data(), kWords, kStates, kStates},

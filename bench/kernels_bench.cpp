@@ -1,11 +1,13 @@
 // Native micro-benchmark of the kernels (Google Benchmark) in the shapes of the reference HAN:
-// the scalar reference, the vectorised kernels, and the Eigen code the layers ran before them.
+// the scalar reference, the vectorised kernels, and the Eigen code the layers ran before them,
+// next to the roofline of this machine (peak FLOP/s, bandwidth of L1, L2 and memory).
 //   cmake -S . -B build-bench -DHAN_BUILD_BENCH=ON && cmake --build build-bench -t kernels_bench
 //   build-bench/kernels_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include "kernel_workloads.h"
 #include "layers/attention.h"
+#include "roofline.h"
 
 namespace han::bench {
 namespace {
@@ -13,29 +15,58 @@ namespace {
 using ConstMap = Eigen::Map<const Matrix<float>>;
 using Map = Eigen::Map<Matrix<float>>;
 
+// Reports FLOP/s and the arithmetic intensity (FLOP per operand byte).
 template <typename RunOnce>
-void measure(benchmark::State& state, double flops, RunOnce&& run_once) {
+void measure(benchmark::State& state, double flops, double bytes, RunOnce&& run_once) {
   for (auto _ : state) {
     run_once();
     benchmark::ClobberMemory();
   }
   state.counters["FLOP/s"] =
       benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["FLOP/B"] = flops / bytes;
+}
+
+// The roofline (bench/roofline.h): the arithmetic peak, and the read bandwidth of buffers that
+// sit in L1 (32 KB), L2 (1 MB) and memory (64 MB).
+void peak(benchmark::State& state) {
+  float sink = 0;
+  double flops = 0;
+  for (auto _ : state) flops = peak_flops(1 << 16, &sink);
+  benchmark::DoNotOptimize(sink);
+  state.counters["FLOP/s"] =
+      benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bandwidth(benchmark::State& state) {
+  const std::vector<float> data(static_cast<size_t>(state.range(0)) / 4, 1.0f);
+  float sink = 0;
+  double bytes = 0;
+  for (auto _ : state) bytes = stream_bytes(data.data(), data.size(), &sink);
+  benchmark::DoNotOptimize(sink);
+  state.counters["bytes/s"] =
+      benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void gemv(benchmark::State& state, const KernelSet* kernels) {
   KernelWorkload w;
-  measure(state, KernelWorkload::kGemvFlops, [&] { w.gemv(*kernels); });
+  measure(state, KernelWorkload::kGemvFlops, KernelWorkload::kGemvBytes, [&] { w.gemv(*kernels); });
 }
 
 void gemm(benchmark::State& state, const KernelSet* kernels) {
   KernelWorkload w;
-  measure(state, KernelWorkload::kGemmFlops, [&] { w.gemm(*kernels); });
+  measure(state, KernelWorkload::kGemmFlops, KernelWorkload::kGemmBytes, [&] { w.gemm(*kernels); });
 }
 
 void attention(benchmark::State& state, const KernelSet* kernels) {
   KernelWorkload w;
-  measure(state, KernelWorkload::kAttentionFlops, [&] { w.attention(*kernels); });
+  measure(state, KernelWorkload::kAttentionFlops, KernelWorkload::kAttentionBytes,
+          [&] { w.attention(*kernels); });
+}
+
+void step(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kStepFlops, KernelWorkload::kStepBytes, [&] { w.step(*kernels); });
 }
 
 // The Eigen expressions of the layers before the kernels.
@@ -44,7 +75,7 @@ void gemv_eigen(benchmark::State& state) {
   const ConstMap h(w.state.data(), 1, w.kUnits), u(w.recurrent_kernel.data(), w.kUnits, w.kGates);
   const ConstMap b(w.gate_bias.data(), 1, w.kGates);
   Map y(w.gates.data(), 1, w.kGates);
-  measure(state, KernelWorkload::kGemvFlops, [&] {
+  measure(state, KernelWorkload::kGemvFlops, KernelWorkload::kGemvBytes, [&] {
     y.noalias() = h * u;
     y += b;
   });
@@ -56,7 +87,7 @@ void gemm_eigen(benchmark::State& state) {
   const ConstMap kernel(w.input_kernel.data(), w.kEmbedding, w.kGates);
   const ConstMap b(w.gate_bias.data(), 1, w.kGates);
   Map y(w.projected.data(), w.kWords, w.kGates);
-  measure(state, KernelWorkload::kGemmFlops, [&] {
+  measure(state, KernelWorkload::kGemmFlops, KernelWorkload::kGemmBytes, [&] {
     y.noalias() = x * kernel;
     y.rowwise() += b.row(0);
   });
@@ -70,11 +101,13 @@ void attention_eigen(benchmark::State& state) {
   a.bias = ConstMap(w.attention_bias.data(), 1, w.kAttentionUnits);
   a.context = ConstMap(w.context.data(), 1, w.kAttentionUnits);
   const Matrix<float> h = ConstMap(w.states.data(), w.kWords, w.kStates);
-  measure(state, KernelWorkload::kAttentionFlops, [&] {
+  measure(state, KernelWorkload::kAttentionFlops, KernelWorkload::kAttentionBytes, [&] {
     benchmark::DoNotOptimize(detail::attention_pool(a, detail::attention_hidden(a, h), h, {}));
   });
 }
 
+BENCHMARK(peak);
+BENCHMARK(bandwidth)->Arg(32 << 10)->Arg(1 << 20)->Arg(64 << 20);
 BENCHMARK_CAPTURE(gemv, reference, &kReference);
 BENCHMARK_CAPTURE(gemv, vectorised, &kVectorised);
 BENCHMARK(gemv_eigen);
@@ -84,6 +117,8 @@ BENCHMARK(gemm_eigen);
 BENCHMARK_CAPTURE(attention, reference, &kReference);
 BENCHMARK_CAPTURE(attention, vectorised, &kVectorised);
 BENCHMARK(attention_eigen);
+BENCHMARK_CAPTURE(step, reference, &kReference);
+BENCHMARK_CAPTURE(step, vectorised, &kVectorised);
 
 }  // namespace
 }  // namespace han::bench

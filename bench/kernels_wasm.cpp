@@ -1,29 +1,51 @@
-// The kernels in WebAssembly, for bench/wasm-kernels.mjs: the module of the SIMD build has both
-// implementations, the baseline build's only the scalar reference.
+// The kernels in WebAssembly, for bench/kernels-wasm.mjs: the module of the SIMD build has both
+// implementations and the roofline loops, the baseline build's only the scalar reference.
 #include <emscripten/emscripten.h>
 
+#include <vector>
+
 #include "kernel_workloads.h"
+#include "roofline.h"
 
 extern "C" {
 
-// Runs kernel 0 (gemv), 1 (gemm) or 2 (attention) `calls` times, vectorised (SIMD builds only)
-// or the scalar reference; returns the FLOP of one call, or 0 when that implementation is absent.
+// Runs `calls` times kernel 0 (gemv), 1 (gemm), 2 (attention) or 3 (step), vectorised (SIMD
+// builds only) or the scalar reference, and returns the FLOP of one call; or, SIMD builds only,
+// the roofline: 4 the peak loop (returns its FLOP), 5, 6, 7 a read of 32 KB, 1 MB, 64 MB
+// (returns its bytes). Returns 0 for what this build lacks.
 EMSCRIPTEN_KEEPALIVE double run_kernel(int kernel, int vectorised, int calls) {
   using han::bench::KernelWorkload;
   static KernelWorkload workload;
 #ifdef HAN_VECTORISED_KERNELS
   const han::bench::KernelSet& set = vectorised ? han::bench::kVectorised : han::bench::kReference;
+  static float sink = 0;
+  if (kernel == 4) {
+    double flops = 0;
+    for (int call = 0; call < calls; ++call) flops = han::bench::peak_flops(1 << 16, &sink);
+    return flops;
+  }
+  if (kernel >= 5 && kernel <= 7) {
+    static const size_t sizes[] = {32 << 10, 1 << 20, 64 << 20};
+    static std::vector<float> buffer;
+    buffer.assign(sizes[kernel - 5] / 4, 1.0f);
+    double bytes = 0;
+    for (int call = 0; call < calls; ++call) {
+      bytes = han::bench::stream_bytes(buffer.data(), buffer.size(), &sink);
+    }
+    return bytes;
+  }
 #else
-  if (vectorised) return 0;
+  if (vectorised || kernel >= 4) return 0;
   const han::bench::KernelSet& set = han::bench::kReference;
 #endif
   for (int call = 0; call < calls; ++call) {
     if (kernel == 0) workload.gemv(set);
     if (kernel == 1) workload.gemm(set);
     if (kernel == 2) workload.attention(set);
+    if (kernel == 3) workload.step(set);
   }
   const double flops[] = {KernelWorkload::kGemvFlops, KernelWorkload::kGemmFlops,
-                          KernelWorkload::kAttentionFlops};
+                          KernelWorkload::kAttentionFlops, KernelWorkload::kStepFlops};
   return flops[kernel];
 }
 

@@ -15,6 +15,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include "core/error.h"
 #include "io/model_file.h"
 #include "model/config.h"
 #include "model/model.h"
@@ -119,10 +120,22 @@ HAN_ONCE_PER_LOAD val default_limits() {
   return val(emscripten::typed_memory_view(kLimitCount, values)).call<val>("slice");
 }
 
+std::vector<int32_t> int32_from_js(const val& array) {
+  std::vector<int32_t> values(array["length"].as<size_t>());
+  val(emscripten::typed_memory_view(values.size(), values.data())).call<void>("set", array);
+  return values;
+}
+
+// A Float32Array copy of the values (a view would dangle once the heap grows).
+val float32_to_js(const float* values, size_t size) {
+  return val::global("Float32Array").new_(emscripten::typed_memory_view(size, values));
+}
+
 class LoadedModel {
  public:
   HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits)
       : model_(std::move(model)), limits_(limits) {
+    model_.cache_input_projections();
     han::visit_han_params(model_.params, [this](const std::string&, han::Matrix<float>& m, bool) {
       parameters_ += static_cast<double>(m.size());
     });
@@ -133,6 +146,46 @@ class LoadedModel {
     return outcome([&] {
       return prediction_object(model_.predict(utf8_from_js(text, limits_.max_text_bytes), limits_));
     });
+  }
+
+  // ids: an Int32Array of the word ids of every sentence, one sentence after another;
+  // lengths: an Int32Array of the number of words of each sentence.
+  val predict_ids(const val& ids, const val& lengths) const {
+    return outcome([&] {
+      const std::vector<int32_t> flat = int32_from_js(ids), counts = int32_from_js(lengths);
+      han::Document doc(counts.size());
+      size_t next = 0;
+      for (size_t s = 0; s < counts.size(); ++s) {
+        if (counts[s] < 0 || static_cast<size_t>(counts[s]) > flat.size() - next) {
+          throw han::Error("predictIds: the sentence lengths do not add up to the number of ids");
+        }
+        doc[s].assign(flat.begin() + next, flat.begin() + next + counts[s]);
+        next += counts[s];
+      }
+      if (next != flat.size()) {
+        throw han::Error("predictIds: the sentence lengths do not add up to the number of ids");
+      }
+      const han::HanOutput<float> out = model_.predict_ids(doc);
+      std::vector<float> words;
+      for (const auto& sentence : out.word_weights) {
+        words.insert(words.end(), sentence.data(), sentence.data() + sentence.size());
+      }
+      val object = val::object();
+      object.set("probabilities",
+                 float32_to_js(out.probabilities.data(), out.probabilities.size()));
+      object.set("sentenceWeights",
+                 float32_to_js(out.sentence_weights.data(), out.sentence_weights.size()));
+      object.set("wordWeights", float32_to_js(words.data(), words.size()));
+      return object;
+    });
+  }
+
+  // The words whose input projections the predictions have cached so far
+  // (Model::cache_input_projections), 0 for networks without the cache: the tests see with it
+  // that the model kept its cache through Embind.
+  int32_t cached_words() const {
+    const han::InputProjectionCache* cache = model_.projection_cache.value.get();
+    return cache ? cache->filled_rows() : 0;
   }
 
   HAN_ONCE_PER_LOAD val info() const {
@@ -178,7 +231,9 @@ HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val
 EMSCRIPTEN_BINDINGS(han) {
   emscripten::class_<LoadedModel>("LoadedModel")
       .function("predict", &LoadedModel::predict)
-      .function("info", &LoadedModel::info);
+      .function("predictIds", &LoadedModel::predict_ids)
+      .function("info", &LoadedModel::info)
+      .function("cachedWords", &LoadedModel::cached_words);
   emscripten::function("loadModel", &load_model);
   emscripten::function("defaultLimits", &default_limits);
 }

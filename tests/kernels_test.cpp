@@ -3,11 +3,14 @@
 // on odd shapes, strided views and masks; and the reference against Eigen in double precision.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
 #include "kernels/kernels.h"
 #include "layers/attention.h"
+#include "layers/gru.h"
 
 namespace han {
 namespace {
@@ -61,6 +64,71 @@ void expect_near(const std::vector<float>& actual, const std::vector<float>& exp
   for (size_t k = 0; k < actual.size(); ++k) {
     ASSERT_NEAR(actual[k], expected[k], kTolerance) << "at index " << k;
   }
+}
+
+#ifdef HAN_VECTORISED_KERNELS
+// The fast activations against std:: on a dense sweep of [-20, 20], beyond where both saturate,
+// and at the edges: the bound the gates of the GRU rely on.
+TEST(Kernels, FastActivationsAreWithin1e6OfStd) {
+  std::vector<float> x;
+  for (int i = -200000; i <= 200000; ++i) x.push_back(static_cast<float>(i) * 1e-4f);
+  for (float edge :
+       {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-8f, 7.9f, 7.91f, 30.0f, -30.0f, 1e30f, -1e30f,
+        std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()}) {
+    x.push_back(edge);
+  }
+  std::vector<float> tanh_y(x.size()), sigmoid_y(x.size());
+  kernels::vectorised::tanh(x.data(), tanh_y.data(), static_cast<int>(x.size()));
+  kernels::vectorised::sigmoid(x.data(), sigmoid_y.data(), static_cast<int>(x.size()));
+  double tanh_error = 0, sigmoid_error = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double exact_tanh = std::tanh(static_cast<double>(x[i]));
+    const double exact_sigmoid = 1.0 / (1.0 + std::exp(-static_cast<double>(x[i])));
+    tanh_error = std::max(tanh_error, std::abs(tanh_y[i] - exact_tanh));
+    sigmoid_error = std::max(sigmoid_error, std::abs(sigmoid_y[i] - exact_sigmoid));
+    ASSERT_GE(sigmoid_y[i], 0.0f) << x[i];
+    ASSERT_LE(sigmoid_y[i], 1.0f) << x[i];
+    ASSERT_LE(std::abs(tanh_y[i]), 1.0f) << x[i];
+  }
+  RecordProperty("tanh_max_error", std::to_string(tanh_error));
+  RecordProperty("sigmoid_max_error", std::to_string(sigmoid_error));
+  EXPECT_LE(tanh_error, 1e-6);
+  EXPECT_LE(sigmoid_error, 1e-6);
+}
+#endif
+
+TEST(Kernels, GruStepMatchesReference) {
+  std::mt19937 rng(7);
+  for (int units : {1, 3, 4, 5, 8, 17, 50}) {
+    SCOPED_TRACE(testing::Message() << units << " units");
+    const std::vector<float> x = random_vector(3 * units, rng, 4.0f);
+    const std::vector<float> g = random_vector(3 * units, rng, 4.0f);
+    const std::vector<float> h = random_vector(units, rng, 1.0f);
+    std::vector<float> expected(static_cast<size_t>(units) + 8, kGuard), actual = expected;
+    kernels::reference::gru_step(x.data(), g.data(), h.data(), expected.data(), units);
+    kernels::selected::gru_step(x.data(), g.data(), h.data(), actual.data(), units);
+    expect_near(actual, expected);
+  }
+}
+
+// The reference step is the GRU layer's step (layers/gru.h) on one input row.
+TEST(Kernels, ReferenceGruStepIsTheLayersStep) {
+  std::mt19937 rng(8);
+  const int units = 5, input = 3;
+  GruParams<float> p;
+  p.units = units;
+  p.kernel = TestMatrix(input, 3 * units, 0, rng, 0.5f).to_eigen().cast<float>();
+  p.recurrent_kernel = TestMatrix(units, 3 * units, 0, rng, 0.5f).to_eigen().cast<float>();
+  p.bias = TestMatrix(2, 3 * units, 0, rng, 0.5f).to_eigen().cast<float>();
+  const Matrix<float> x = TestMatrix(2, input, 0, rng, 1.0f).to_eigen().cast<float>();
+  const Matrix<float> layer = gru_forward(p, x);  // h_1, then h_2 from h_1
+  std::vector<float> projected(3 * units), gates(3 * units), h2(units);
+  const RowVector<float> x1 = x.row(1);
+  const RowVector<float> h1 = layer.row(0);
+  Eigen::Map<RowVector<float>>(projected.data(), 3 * units) = x1 * p.kernel + p.bias.row(0);
+  Eigen::Map<RowVector<float>>(gates.data(), 3 * units) = h1 * p.recurrent_kernel + p.bias.row(1);
+  kernels::reference::gru_step(projected.data(), gates.data(), h1.data(), h2.data(), units);
+  for (int j = 0; j < units; ++j) EXPECT_NEAR(h2[j], layer(1, j), 1e-6f) << j;
 }
 
 TEST(Kernels, GemvMatchesReference) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "model/han.h"
 #include "test_util.h"
@@ -323,6 +324,89 @@ TEST(Han, FloatAgreesWithDouble) {
   EXPECT_LT((d.probabilities - f.probabilities.cast<double>()).cwiseAbs().maxCoeff(), 1e-5);
 }
 
+// The float path that runs documents together on the kernels (han_forward_batch) against the
+// network layer by layer, one document at a time.
+TEST(Han, DocumentsRunTogetherGiveWhatEachGivesAlone) {
+  HanConfig c = testing::small_config();
+  c.sentence_encoder = {CellType::Gru, 3, true, MergeMode::Concat, true, Activation::Sigmoid};
+  ASSERT_TRUE(detail::runs_ragged(c));
+  const std::vector<Document> docs = {{{2, 3, 4, 5, 6, 7, 8}, {9, 10}, {11, 2, 3}},
+                                      {},
+                                      {{0, 0}, {5}, {0, 6, 0, 7}},
+                                      {{3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}},
+                                      {{4, 5}, {6, 7, 8, 9, 10, 11}, {2}, {3, 4, 5}}};
+  for (bool bidirectional : {true, false}) {
+    for (Activation activation : {Activation::Tanh, Activation::Relu, Activation::Linear}) {
+      SCOPED_TRACE(::testing::Message() << bidirectional << " " << activation_name(activation));
+      c.word_encoder.bidirectional = c.sentence_encoder.bidirectional = bidirectional;
+      c.word_attention.activation = activation;
+      c.sentence_attention.use_bias = activation != Activation::Tanh;
+      const HanParams<float> p = testing::random_params<float>(c, 16);
+      const std::vector<HanOutput<float>> together = han_forward_batch(p, docs);
+      ASSERT_EQ(together.size(), docs.size());
+      // The projection cache, filled by the first run (a row for each of the 10 distinct word
+      // ids) and read by the second, changes nothing.
+      InputProjectionCache cache(c);
+      for (int run = 0; run < 2; ++run) {
+        const std::vector<HanOutput<float>> cached = han_forward_batch(p, docs, &cache);
+        EXPECT_EQ(cache.filled_rows(), 10);
+        for (size_t d = 0; d < docs.size(); ++d) {
+          EXPECT_LT((cached[d].probabilities - together[d].probabilities).cwiseAbs().maxCoeff(),
+                    1e-6)
+              << "run " << run << ", document " << d;
+        }
+      }
+      for (size_t d = 0; d < docs.size(); ++d) {
+        const HanOutput<float> alone = detail::han_forward_layers(p, docs[d]);
+        EXPECT_LT((together[d].probabilities - alone.probabilities).cwiseAbs().maxCoeff(), 1e-6);
+        ASSERT_EQ(together[d].sentence_weights.size(), alone.sentence_weights.size());
+        if (alone.sentence_weights.size() > 0) {
+          EXPECT_LT((together[d].sentence_weights - alone.sentence_weights).cwiseAbs().maxCoeff(),
+                    1e-6);
+        }
+        for (size_t s = 0; s < docs[d].size(); ++s) {
+          EXPECT_LT((together[d].word_weights[s] - alone.word_weights[s]).cwiseAbs().maxCoeff(),
+                    1e-6);
+          for (size_t w = 0; w < docs[d][s].size(); ++w) {
+            if (docs[d][s][w] == 0) EXPECT_EQ(together[d].word_weights[s][w], 0.0f);
+          }
+        }
+        const HanOutput<float> one = han_forward(p, docs[d]);
+        EXPECT_EQ(one.probabilities, together[d].probabilities) << "document " << d;
+      }
+    }
+  }
+}
+
+// Threads that share one cache from empty, each running all documents, get what one thread gets
+// without it: a row being written by one is computed on the side by the others.
+TEST(Han, ThreadsShareTheProjectionCache) {
+  HanConfig c = testing::small_config();
+  c.sentence_encoder.reset_after = true;
+  c.sentence_encoder.recurrent_activation = Activation::Sigmoid;
+  ASSERT_TRUE(detail::runs_ragged(c));
+  const HanParams<float> p = testing::random_params<float>(c, 17);
+  std::vector<Document> docs;
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int32_t> id(0, c.vocab_size - 1);
+  for (int d = 0; d < 40; ++d) docs.push_back({{id(rng), id(rng), id(rng)}, {id(rng), id(rng)}});
+  const std::vector<HanOutput<float>> expected = han_forward_batch(p, docs);
+  InputProjectionCache cache(c);
+  std::vector<std::vector<HanOutput<float>>> results(4);
+  std::vector<std::thread> threads;
+  for (auto& result : results) {
+    threads.emplace_back([&] {
+      for (const Document& doc : docs) result.push_back(han_forward(p, doc, &cache));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const auto& result : results) {
+    for (size_t d = 0; d < docs.size(); ++d) {
+      EXPECT_LT((result[d].probabilities - expected[d].probabilities).cwiseAbs().maxCoeff(), 1e-6);
+    }
+  }
+}
+
 TEST(Han, OutOfRangeIdIsAClearError) {
   const HanConfig c = testing::small_config();
   const HanParams<float> p = testing::random_params<float>(c, 15);
@@ -331,6 +415,17 @@ TEST(Han, OutOfRangeIdIsAClearError) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "word id 99 is outside the vocabulary of 12 words");
+  }
+  HanConfig ragged = c;
+  ragged.sentence_encoder.reset_after = true;
+  ragged.sentence_encoder.recurrent_activation = Activation::Sigmoid;
+  ASSERT_TRUE(detail::runs_ragged(ragged));
+  const HanParams<float> q = testing::random_params<float>(ragged, 15);
+  try {
+    han_forward_batch(q, {{{2, 3}}, {{4, -1}}});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "word id -1 is outside the vocabulary of 12 words");
   }
 }
 

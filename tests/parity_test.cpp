@@ -82,6 +82,8 @@ class ParityTest : public ::testing::TestWithParam<std::string> {
     ASSERT_GE(expected_["cases"].size(), 1u);
   }
 
+  void expect_float_predictions_match();
+
   han::Model model_;
   json expected_;
 };
@@ -111,7 +113,22 @@ TEST_P(ParityTest, TokenizerGivesReferenceIds) {
   }
 }
 
+// Without and then with the input projection cache (which only the variants on the ragged path
+// make); the second pass over the cases reads rows that the first one filled.
 TEST_P(ParityTest, FloatPredictionMatchesReference) {
+  for (bool cached : {false, true}) {
+    if (cached) model_.cache_input_projections();
+    for (int pass = 0; pass < (cached ? 2 : 1); ++pass) {
+      SCOPED_TRACE(::testing::Message() << "cache " << cached << ", pass " << pass);
+      expect_float_predictions_match();
+    }
+  }
+  // The one fixture on the ragged path is the one that has the cache, and used it.
+  EXPECT_EQ(model_.projection_cache.value != nullptr, GetParam() == "gru_reset_after");
+  if (model_.projection_cache.value) EXPECT_GT(model_.projection_cache.value->filled_rows(), 0);
+}
+
+void ParityTest::expect_float_predictions_match() {
   for (const json& c : expected_["cases"]) {
     const std::string text = c["text"].get<std::string>();
     SCOPED_TRACE(text);
@@ -181,5 +198,21 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ParityTest,
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });
+
+// A copy of a model starts without the cache, which belongs to the original's weights; a move
+// (as into the WebAssembly bindings' LoadedModel) keeps it, filled rows included.
+TEST(ModelProjectionCache, CopiesStartWithoutItAndMovesKeepIt) {
+  han::Model model = han::read_model_file(fixture_path("gru_reset_after", ".han"));
+  model.cache_input_projections();
+  model.predict("alpha bravo. charlie!");
+  ASSERT_NE(model.projection_cache.value, nullptr);
+  const int32_t filled = model.projection_cache.value->filled_rows();
+  EXPECT_EQ(filled, 3);
+  const han::Model copy = model;
+  EXPECT_EQ(copy.projection_cache.value, nullptr);
+  const han::Model moved = std::move(model);
+  ASSERT_NE(moved.projection_cache.value, nullptr);
+  EXPECT_EQ(moved.projection_cache.value->filled_rows(), filled);
+}
 
 }  // namespace

@@ -241,7 +241,8 @@ int cmd_predict(const std::vector<std::string>& argv) {
   limit("max-sentences", limits.max_sentences);
   limit("max-words", limits.max_words);
   limit("max-words-per-sentence", limits.max_words_per_sentence);
-  const han::Model model = han::read_model_file(pos[0], {!args.has("no-verify"), {}});
+  han::Model model = han::read_model_file(pos[0], {!args.has("no-verify"), {}});
+  model.cache_input_projections();
   const std::string path = pos.size() == 2 ? pos[1] : "-";
   std::ifstream file;
   if (path != "-") {
@@ -417,7 +418,8 @@ int cmd_test(const std::vector<std::string>& argv) {
   const std::string& data_path = args.positional()[1];
   const size_t threads =
       parse_count(args.get("threads", ""), "test", "--threads", han::default_thread_count());
-  const han::Model model = han::read_model_file(args.positional()[0], {!args.has("no-verify"), {}});
+  han::Model model = han::read_model_file(args.positional()[0], {!args.has("no-verify"), {}});
+  model.cache_input_projections();
   const han::Dataset data = han::read_labelled_text(data_path, args.has("skip-malformed"));
   if (data.examples.empty()) throw han::Error(data_path + ": no examples");
 

@@ -47,6 +47,13 @@ void masked_softmax(float* scores, int steps, const std::vector<bool>& mask);
 
 namespace reference {
 
+// One step of the GRU with reset_after=true and a sigmoid recurrent activation, from the input
+// projection x = x_t W + b_in and the recurrent one g = h U + b_rec, each of 3 units values in
+// gate blocks z, r, h (layers/gru.h):
+//   z = σ(xz + gz),  r = σ(xr + gr),  h~ = tanh(xh + r ⊙ gh),  h' = z ⊙ h + (1 - z) ⊙ h~
+// Writes h' to `next` (units values), which must not overlap h.
+void gru_step(const float* x, const float* g, const float* h, float* next, int units);
+
 // y = x W + b: x a row of W.rows values, y a row of W.cols; the bias b may be null (none).
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y);
 
@@ -64,6 +71,11 @@ void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<b
 #ifdef HAN_VECTORISED_KERNELS
 // The same kernels on SIMD vectors; results within 1e-5 of the reference (tests/kernels_test.cpp).
 namespace vectorised {
+// σ and tanh here are rational approximations within 1e-6 of std:: (tests/kernels_test.cpp),
+// which these two apply element-wise, y = tanh(x) and y = σ(x), to n values.
+void tanh(const float* x, float* y, int n);
+void sigmoid(const float* x, float* y, int n);
+void gru_step(const float* x, const float* g, const float* h, float* next, int units);
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y);
 void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y);
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,

@@ -27,6 +27,15 @@ void masked_softmax(float* scores, int steps, const std::vector<bool>& mask) {
 
 namespace reference {
 
+void gru_step(const float* x, const float* g, const float* h, float* next, int units) {
+  for (int j = 0; j < units; ++j) {
+    const float z = 1.0f / (1.0f + std::exp(-(x[j] + g[j])));
+    const float r = 1.0f / (1.0f + std::exp(-(x[units + j] + g[units + j])));
+    const float candidate = std::tanh(x[2 * units + j] + r * g[2 * units + j]);
+    next[j] = z * h[j] + (1.0f - z) * candidate;
+  }
+}
+
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y) {
   for (int j = 0; j < w.cols; ++j) y[j] = bias ? bias[j] : 0.0f;
   for (int i = 0; i < w.rows; ++i) {

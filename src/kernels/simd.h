@@ -1,7 +1,8 @@
 #pragma once
 // The few SIMD operations the vectorised kernels use, on a vector `Vec` of kWidth floats:
 // WebAssembly SIMD (wasm_simd128.h) under -msimd128, else AVX with FMA, else SSE2 (every x86-64).
-// Only vectorised.cpp includes this, and only when kernels.h defines HAN_VECTORISED_KERNELS.
+// vectorised.cpp and the benchmarks' roofline (bench/roofline.h) include this, only when
+// kernels.h defines HAN_VECTORISED_KERNELS.
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #else
@@ -25,6 +26,9 @@ inline Vec splat(float x) {
 }
 inline Vec add(Vec a, Vec b) {
   return wasm_f32x4_add(a, b);
+}
+inline Vec sub(Vec a, Vec b) {
+  return wasm_f32x4_sub(a, b);
 }
 inline Vec mul(Vec a, Vec b) {
   return wasm_f32x4_mul(a, b);
@@ -64,6 +68,9 @@ inline Vec splat(float x) {
 inline Vec add(Vec a, Vec b) {
   return _mm256_add_ps(a, b);
 }
+inline Vec sub(Vec a, Vec b) {
+  return _mm256_sub_ps(a, b);
+}
 inline Vec mul(Vec a, Vec b) {
   return _mm256_mul_ps(a, b);
 }
@@ -100,6 +107,9 @@ inline Vec splat(float x) {
 }
 inline Vec add(Vec a, Vec b) {
   return _mm_add_ps(a, b);
+}
+inline Vec sub(Vec a, Vec b) {
+  return _mm_sub_ps(a, b);
 }
 inline Vec mul(Vec a, Vec b) {
   return _mm_mul_ps(a, b);

@@ -31,6 +31,42 @@ Vec tanh(Vec x) {
   return div(mul(x, p), q);
 }
 
+// σ(x) = (1 + tanh(x / 2)) / 2 exactly, so σ costs one tanh and no exponential.
+Vec sigmoid(Vec x) {
+  const Vec half = splat(0.5f);
+  return mul_add(tanh(mul(x, half)), half, half);
+}
+
+// The n < kWidth values at p as the first lanes of a vector (the others 0), and back: the
+// element-wise kernels cover the values after the last whole vector with one more vector.
+Vec load_partial(const float* p, int n) {
+  float lanes[kWidth] = {};
+  std::copy(p, p + n, lanes);
+  return load(lanes);
+}
+
+void store_partial(float* p, Vec v, int n) {
+  float lanes[kWidth];
+  store(lanes, v);
+  std::copy(lanes, lanes + n, p);
+}
+
+// y = f(x) on n values.
+template <typename F>
+void map(const float* x, float* y, int n, F f) {
+  int i = 0;
+  for (; i + kWidth <= n; i += kWidth) store(y + i, f(load(x + i)));
+  if (i < n) store_partial(y + i, f(load_partial(x + i, n - i)), n - i);
+}
+
+// The GRU step (kernels.h) on one vector of units.
+Vec gru_update(Vec xz, Vec xr, Vec xh, Vec gz, Vec gr, Vec gh, Vec h) {
+  const Vec z = sigmoid(add(xz, gz));
+  const Vec r = sigmoid(add(xr, gr));
+  const Vec candidate = tanh(mul_add(r, gh, xh));
+  return mul_add(z, sub(h, candidate), candidate);  // z h + (1 - z) h~
+}
+
 // The attention activations: tanh, relu max(u, 0), linear u.
 Vec activate(Activation activation, Vec u) {
   if (activation == Activation::Tanh) return tanh(u);
@@ -160,6 +196,30 @@ void attention_scores(const float* h, int h_stride, const AttentionWeights& a, f
 }
 
 }  // namespace
+
+void tanh(const float* x, float* y, int n) {
+  map(x, y, n, [](Vec v) { return tanh(v); });
+}
+
+void sigmoid(const float* x, float* y, int n) {
+  map(x, y, n, [](Vec v) { return sigmoid(v); });
+}
+
+void gru_step(const float* x, const float* g, const float* h, float* next, int units) {
+  const int u = units;
+  int j = 0;
+  for (; j + kWidth <= u; j += kWidth) {
+    store(next + j, gru_update(load(x + j), load(x + u + j), load(x + 2 * u + j), load(g + j),
+                               load(g + u + j), load(g + 2 * u + j), load(h + j)));
+  }
+  if (j == u) return;
+  const int n = u - j;
+  auto part = [n](const float* p) { return load_partial(p, n); };
+  store_partial(next + j,
+                gru_update(part(x + j), part(x + u + j), part(x + 2 * u + j), part(g + j),
+                           part(g + u + j), part(g + 2 * u + j), part(h + j)),
+                n);
+}
 
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y) {
   gemm_rows<1>(x, 0, w, bias, y, 0);

@@ -4,8 +4,13 @@
 //   sentence vectors -> sentence encoder -> sentence attention => one vector per document
 //   document vector -> dense output
 // Every sentence and document runs at its true length; padding is never computed.
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "layers/attention.h"
@@ -114,10 +119,9 @@ inline RealWords real_words(const std::vector<int32_t>& ids) {
   return real;
 }
 
-}  // namespace detail
-
+// The network layer by layer, one sentence at a time: any configuration, any scalar type.
 template <typename T>
-HanOutput<T> han_forward(const HanParams<T>& p, const Document& doc) {
+HanOutput<T> han_forward_layers(const HanParams<T>& p, const Document& doc) {
   const int word_dim = p.config.word_encoder.output_dim();
   const int sentence_dim = p.config.sentence_encoder.output_dim();
   HanOutput<T> out;
@@ -154,6 +158,134 @@ HanOutput<T> han_forward(const HanParams<T>& p, const Document& doc) {
     document = attention.pooled;
   }
   out.probabilities = dense_forward(p.output, document);
+  return out;
+}
+
+// The layers the ragged float path (han_forward_ragged) runs: GRU encoders with reset_after and
+// sigmoid, concatenated when bidirectional, and attention activations the fused kernel knows.
+inline bool runs_ragged(const HanConfig& c) {
+  auto encoder = [](const EncoderConfig& e) {
+    return e.cell == CellType::Gru && e.reset_after &&
+           e.recurrent_activation == Activation::Sigmoid &&
+           (!e.bidirectional || e.merge == MergeMode::Concat);
+  };
+  auto attention = [](const AttentionConfig& a) {
+    return a.activation == Activation::Tanh || a.activation == Activation::Linear ||
+           a.activation == Activation::Relu;
+  };
+  return encoder(c.word_encoder) && encoder(c.sentence_encoder) && attention(c.word_attention) &&
+         attention(c.sentence_attention);
+}
+
+}  // namespace detail
+
+// The word encoder's input projections of each vocabulary word, computed once per word id:
+//   row(id) = [e_id W_fw + b_fw, e_id W_bw + b_bw]   (3 units values per direction)
+// where e_id is the word's embedding. They are all the word level needs of the embedding, so with
+// the cache the largest product of the network (every word times a 200 x 300 matrix in the
+// reference model) becomes a lookup. Rows are filled the first time a word is seen. The memory,
+// vocabulary × 2 directions × 3 units floats (36 MB for 30,000 words and 50 units), is reserved
+// when the cache is made and left uninitialised, so only the pages of words seen are touched. It
+// is only valid while the weights stay as they were then.
+class InputProjectionCache {
+ public:
+  // For parameters of this configuration, which must run on the ragged path
+  // (detail::runs_ragged).
+  explicit InputProjectionCache(const HanConfig& c)
+      : width_(c.word_encoder.output_dim() * 3),
+        rows_(new float[static_cast<size_t>(c.vocab_size) * static_cast<size_t>(width_)]),
+        vocab_size_(c.vocab_size),
+        state_(std::make_unique<std::atomic<uint8_t>[]>(static_cast<size_t>(c.vocab_size))) {
+    for (int32_t id = 0; id < c.vocab_size; ++id) state_[static_cast<size_t>(id)].store(kEmpty);
+  }
+
+  // Floats per row: 3 units per direction.
+  int width() const { return width_; }
+
+  // How many words have their row filled.
+  int32_t filled_rows() const {
+    int32_t filled = 0;
+    for (int32_t id = 0; id < vocab_size_; ++id) {
+      filled += state_[static_cast<size_t>(id)].load(std::memory_order_relaxed) == kReady;
+    }
+    return filled;
+  }
+
+  // The projections of word `id` (in the vocabulary, not checked here) under `p`, always the
+  // same parameters. Safe to call from several threads: a row is written by one of them, and a
+  // thread that finds it being written computes it into `scratch` (width() floats) instead of
+  // waiting.
+  const float* row(const HanParams<float>& p, int32_t id, float* scratch) {
+    std::atomic<uint8_t>& state = state_[static_cast<size_t>(id)];
+    float* row = rows_.get() + static_cast<size_t>(id) * static_cast<size_t>(width_);
+    if (state.load(std::memory_order_acquire) == kReady) return row;
+    uint8_t expected = kEmpty;
+    if (!state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) {
+      if (expected == kReady) return row;
+      compute(p, id, scratch);
+      return scratch;
+    }
+    compute(p, id, row);
+    state.store(kReady, std::memory_order_release);
+    return row;
+  }
+
+ private:
+  static constexpr uint8_t kEmpty = 0, kWriting = 1, kReady = 2;
+
+  static void compute(const HanParams<float>& params, int32_t id, float* out) {
+    const EncoderParams<float>& e = params.word_encoder;
+    const int gates = 3 * e.config.units;
+    const float* embedding = params.embedding.row(id).data();
+    for (int direction = 0; direction < (e.config.bidirectional ? 2 : 1); ++direction) {
+      const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
+      kernels::selected::gemv(embedding, detail::const_view(p.kernel), p.bias.row(0).data(),
+                              out + direction * gates);
+    }
+  }
+
+  int width_;
+  std::unique_ptr<float[]> rows_;
+  int32_t vocab_size_;
+  std::unique_ptr<std::atomic<uint8_t>[]> state_;
+};
+
+namespace detail {
+
+// han_forward of several documents at once for float, on the kernels (han_ragged.cpp): the word
+// level runs every sentence of every document as one ragged batch (one input product for all
+// words, the recurrences stepped together), then the sentence level every document as one.
+// For configurations that runs_ragged accepts, on docs[0, count); `cache` may be null.
+std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, const Document* docs,
+                                                 size_t count, InputProjectionCache* cache);
+
+}  // namespace detail
+
+// The HAN on one document. For float, `cache` (null, or used with these same parameters only)
+// replaces the word encoder's input products by lookups.
+template <typename T>
+HanOutput<T> han_forward(const HanParams<T>& p, const Document& doc,
+                         InputProjectionCache* cache = nullptr) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (detail::runs_ragged(p.config)) {
+      return std::move(detail::han_forward_ragged(p, &doc, 1, cache)[0]);
+    }
+  }
+  return detail::han_forward_layers(p, doc);
+}
+
+// The HAN on several documents; for float, they run together (han_forward_ragged).
+template <typename T>
+std::vector<HanOutput<T>> han_forward_batch(const HanParams<T>& p,
+                                            const std::vector<Document>& docs,
+                                            InputProjectionCache* cache = nullptr) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (detail::runs_ragged(p.config)) {
+      return detail::han_forward_ragged(p, docs.data(), docs.size(), cache);
+    }
+  }
+  std::vector<HanOutput<T>> out;
+  for (const Document& doc : docs) out.push_back(detail::han_forward_layers(p, doc));
   return out;
 }
 

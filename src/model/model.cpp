@@ -56,7 +56,7 @@ Prediction Model::predict(std::string_view full_text, const InputLimits& limits)
       tighter(config.max_words_per_sentence, limits.max_words_per_sentence);
   const TokenizedText tokens = tokenize(text, config);
   const Document doc = to_ids(tokens);
-  const HanOutput<float> out = han_forward(params, doc);
+  const HanOutput<float> out = predict_ids(doc);
 
   Prediction p;
   p.probabilities.assign(out.probabilities.data(),
@@ -81,6 +81,17 @@ Prediction Model::predict(std::string_view full_text, const InputLimits& limits)
     }
   }
   return p;
+}
+
+HanOutput<float> Model::predict_ids(const Document& doc) const {
+  return han_forward(params, doc, projection_cache.value.get());
+}
+
+void Model::cache_input_projections() {
+  projection_cache.value.reset();
+  if (detail::runs_ragged(params.config)) {
+    projection_cache.value = std::make_unique<InputProjectionCache>(params.config);
+  }
 }
 
 GoldenReport Model::check_golden() const {

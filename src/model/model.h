@@ -2,6 +2,7 @@
 // A complete model: the network plus everything needed to run it on raw text.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -82,6 +83,22 @@ enum class StorageType : uint8_t {
   Int8 = 3,  // per-row float32 scales, matrices only
 };
 
+// A Model member that copies as empty: a copy of a model starts without the caches of the
+// original, which were made for the original's weights. Moving keeps it, with the weights.
+template <typename T>
+class NotCopied {
+ public:
+  NotCopied() = default;
+  NotCopied(const NotCopied&) {}
+  NotCopied& operator=(const NotCopied&) {
+    value.reset();
+    return *this;
+  }
+  NotCopied(NotCopied&&) noexcept = default;
+  NotCopied& operator=(NotCopied&&) noexcept = default;
+  std::unique_ptr<T> value;
+};
+
 struct Model {
   HanParams<float> params;
   std::map<std::string, StorageType> storage;  // by tensor name; absent means Float32
@@ -91,10 +108,19 @@ struct Model {
   std::vector<GoldenCase> golden_cases;
   double golden_tolerance = 1e-4;
   std::string metadata_json = "{}";  // free-form JSON object kept with the model
+  NotCopied<InputProjectionCache> projection_cache;
 
   const HanConfig& config() const { return params.config; }
   Document to_ids(const TokenizedText& tokens) const;
   Prediction predict(std::string_view text, const InputLimits& limits = {}) const;
+  // The network on word ids (0 is padding), without the tokenizer.
+  HanOutput<float> predict_ids(const Document& doc) const;
+  // From now on, predictions look the word encoder's input projections up per word id
+  // (InputProjectionCache: vocabulary × 6 units floats, filled as words are seen) instead of
+  // computing them. Call it once the weights are final, before predicting from several threads;
+  // changing the weights afterwards needs another call. Does nothing for networks that do not
+  // run on the ragged path (detail::runs_ragged).
+  void cache_input_projections();
   GoldenReport check_golden() const;
   // Replaces the golden cases with these texts and the model's own current predictions.
   void set_golden_texts(const std::vector<std::string>& texts);

@@ -136,6 +136,45 @@ class Model {
     };
   }
 
+  // sentences: the document as word ids (0 = padding), one array (or Int32Array) per sentence.
+  predictIds(sentences) {
+    const handle = this.#live();
+    if (typeof sentences?.[Symbol.iterator] !== 'function' || typeof sentences === 'string') {
+      throw new TypeError(`predictIds: expected an array of sentences, got ${describe(sentences)}`);
+    }
+    const list = Array.from(sentences);
+    const lengths = new Int32Array(list.length);
+    list.forEach((sentence, s) => {
+      if (typeof sentence?.length !== 'number' || typeof sentence === 'string') {
+        throw new TypeError(
+          `predictIds: sentence ${s} must be an array of word ids, got ${describe(sentence)}`,
+        );
+      }
+      lengths[s] = sentence.length;
+    });
+    const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
+    let next = 0;
+    list.forEach((sentence, s) => {
+      for (let w = 0; w < sentence.length; ++w) {
+        const id = sentence[w];
+        if (!Number.isInteger(id)) {
+          throw new TypeError(`predictIds: word ${w} of sentence ${s} is not an integer id`);
+        }
+        ids[next++] = id;
+      }
+    });
+    const out = unwrap(handle.predictIds(ids, lengths));
+    const probabilities = Array.from(out.probabilities);
+    const best = probabilities.indexOf(Math.max(...probabilities));
+    let first = 0;
+    return {
+      label: this.#labels[best],
+      probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
+      sentenceWeights: Array.from(out.sentenceWeights),
+      wordWeights: Array.from(lengths, (n) => Array.from(out.wordWeights.subarray(first, (first += n)))),
+    };
+  }
+
   predictBatch(texts) {
     this.#live();
     if (typeof texts === 'string' || typeof texts?.[Symbol.iterator] !== 'function') {

@@ -136,10 +136,23 @@ export interface ModelInfo {
   variant: 'simd' | 'baseline';
 }
 
+/** What predictIds returns: the prediction without the text. */
+export interface IdsPrediction {
+  label: string;
+  probabilities: Record<string, number>;
+  /** One weight per sentence of the input; sentences without a real word get 0. */
+  sentenceWeights: number[];
+  /** One row per sentence, one weight per word; padding (id 0) gets 0. */
+  wordWeights: number[][];
+}
+
 export interface Model {
   readonly info: ModelInfo;
   /** Classifies one document. */
   predict(text: string): Prediction;
+  /** Classifies one document already turned into vocabulary ids (0 = padding), one array per
+   * sentence: the network without the tokenizer. Ids outside the vocabulary throw. */
+  predictIds(sentences: Iterable<ArrayLike<number>>): IdsPrediction;
   predictBatch(texts: Iterable<string>): Prediction[];
   /** Frees the model's memory; later calls of predict throw. Calling it twice is harmless. */
   dispose(): void;

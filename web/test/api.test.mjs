@@ -124,6 +124,43 @@ test('predictBatch predicts each text in order', () => {
   assert.deepEqual(model.predictBatch([]), []);
 });
 
+test('predictIds on the ids of a text gives exactly what predict gives on the text', () => {
+  for (const text of ['Alpha bravo charlie. Delta echo!', unicodeText]) {
+    const p = model.predict(text);
+    const ids = p.sentences.map((s) => s.words.map((w) => w.id));
+    const q = model.predictIds(ids);
+    assert.equal(q.label, p.label);
+    assert.deepEqual(q.probabilities, p.probabilities);
+    assert.deepEqual(
+      q.sentenceWeights,
+      p.sentences.map((s) => s.weight),
+    );
+    assert.deepEqual(
+      q.wordWeights,
+      p.sentences.map((s) => s.words.map((w) => w.weight)),
+    );
+    assert.deepEqual(model.predictIds(ids.map((s) => Int32Array.from(s))), q);
+  }
+});
+
+test('predictIds: padding gets weight 0 and is skipped', () => {
+  const plain = model.predictIds([[2, 3, 4], [5, 6]]);
+  const padded = model.predictIds([[0, 2, 3, 0, 4, 0], [0, 0], [5, 6, 0]]);
+  for (const label of model.info.labels) {
+    assertNear(padded.probabilities[label], plain.probabilities[label], 1e-6, label);
+  }
+  assert.deepEqual(padded.sentenceWeights[1], 0);
+  assert.deepEqual(padded.wordWeights[0].map((w) => w === 0), [true, false, false, true, false, true]);
+});
+
+test('predictIds rejects what is not a document of ids in the vocabulary', () => {
+  assert.throws(() => model.predictIds('w1 w2'), /predictIds: expected an array of sentences/);
+  assert.throws(() => model.predictIds([[2, 3], 4]), /predictIds: sentence 1 must be an array/);
+  assert.throws(() => model.predictIds([[2, 1.5]]), /word 1 of sentence 0 is not an integer/);
+  assert.throws(() => model.predictIds([[2, 40]]), /word id 40 is outside the vocabulary of 40/);
+  assert.throws(() => model.predictIds([[-3]]), /word id -3 is outside the vocabulary/);
+});
+
 test('info describes the model', () => {
   assert.deepEqual(model.info.labels, ['negative', 'positive']);
   assert.equal(model.info.vocabularySize, 40);
@@ -143,7 +180,7 @@ test('info describes the model', () => {
 test('no Embind object reaches the user', () => {
   assert.deepEqual(Object.keys(model), ['info']);
   const names = Object.getOwnPropertyNames(Object.getPrototypeOf(model)).sort();
-  assert.deepEqual(names, ['constructor', 'dispose', 'predict', 'predictBatch']);
+  assert.deepEqual(names, ['constructor', 'dispose', 'predict', 'predictBatch', 'predictIds']);
 });
 
 test('dispose frees the model; using it then throws and other models keep working', async () => {

@@ -5,6 +5,7 @@ import {
   toHTML,
   toNeatVision,
   toSVG,
+  type IdsPrediction,
   type LoadProgress,
   type Model,
   type NeatVisionSample,
@@ -28,6 +29,8 @@ for (const sentence of prediction.sentences) {
   console.log(sentence.weight.toFixed(2), weights, confidence);
 }
 const batch: Prediction[] = model.predictBatch([text, 'Awful.']);
+const byIds: IdsPrediction = model.predictIds([[17, 52], new Int32Array([9])]);
+console.log(byIds.probabilities[byIds.label], byIds.sentenceWeights[0], byIds.wordWeights[1][0]);
 const { labels, vocabularySize, architecture, variant } = model.info;
 const wordLimit: number = model.info.limits.maxWords;
 console.log(batch.length, labels.join(), vocabularySize, architecture.word_encoder.cell, variant);

@@ -1,0 +1,48 @@
+// The kernel micro-benchmarks in WebAssembly (Node), next to the roofline measured the same way:
+//   node bench/kernels-wasm.mjs BUILD_DIR      # BUILD_DIR/kernels_bench_wasm.{js,wasm}, SIMD
+// For each: the median of 7 timings of enough calls for about 50 ms each, in CPU time of the
+// process (the machine may be shared; the loops are single-threaded).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+
+const dir = resolve(process.argv[2] ?? 'build-wasm/bench');
+const require = createRequire(import.meta.url);
+const create = require(`${dir}/kernels_bench_wasm.js`);
+const bench = await create({ wasmBinary: readFileSync(`${dir}/kernels_bench_wasm.wasm`) });
+const run = bench.cwrap('run_kernel', 'number', ['number', 'number', 'number']);
+
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+function rate(kernel, vectorised) {
+  let calls = 1;
+  for (;;) {
+    const start = cpuSeconds();
+    run(kernel, vectorised, calls);
+    if (cpuSeconds() - start > 5e-3) break;
+    calls *= 2;
+  }
+  calls *= 10;
+  const rates = [];
+  for (let r = 0; r < 7; ++r) {
+    const start = cpuSeconds();
+    const work = run(kernel, vectorised, calls);
+    rates.push((work * calls) / (cpuSeconds() - start));
+  }
+  return rates.sort((a, b) => a - b)[3];
+}
+
+const peak = rate(4, 1);
+const bandwidth = [5, 6, 7].map((k) => rate(k, 1));
+console.log(`roofline: peak ${(peak / 1e9).toFixed(1)} GFLOP/s; read bandwidth ` +
+  ['32 KB', '1 MB', '64 MB'].map((s, i) => `${s} ${(bandwidth[i] / 1e9).toFixed(1)} GB/s`).join(', '));
+const kernels = [['gemv', 0], ['gemm', 1], ['attention', 2], ['step', 3]];
+console.log('| kernel | reference GFLOP/s | vectorised GFLOP/s | % of peak |');
+console.log('|---|---|---|---|');
+for (const [name, k] of kernels) {
+  const reference = rate(k, 0), vectorised = rate(k, 1);
+  console.log(`| ${name} | ${(reference / 1e9).toFixed(2)} | ${(vectorised / 1e9).toFixed(2)} | ${((100 * vectorised) / peak).toFixed(0)}% |`);
+}

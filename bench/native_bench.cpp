@@ -1,0 +1,173 @@
+// The native library on the benchmark's workloads (docs/benchmarks.md), on 1 and 2 threads:
+//   han_native_bench DATA_DIR [REPEATS]
+// DATA_DIR is what han_reference_model wrote. Prints one JSON object per thread count (bench/
+// run.mjs reads them): documents per second on workload A in batches of 32 and one at a time,
+// the latency on B (medians of wall-clock and of CPU time), and the probabilities of every
+// document. The protocol is bench/systems/measure.mjs's.
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/model_file.h"
+#include "tools/parallel.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The instruction set the kernels use (src/kernels/simd.h).
+#if defined(__AVX__) && defined(__FMA__)
+constexpr const char* kBackend = "C++, AVX2 + FMA";
+#elif defined(__SSE2__)
+constexpr const char* kBackend = "C++, SSE2";
+#else
+constexpr const char* kBackend = "C++, scalar";
+#endif
+
+std::vector<han::Document> read_documents(const nlohmann::json& list) {
+  std::vector<han::Document> docs;
+  for (const auto& doc : list) docs.push_back(doc.get<han::Document>());
+  return docs;
+}
+
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// Wall-clock and CPU seconds (of every thread of the process) of fn().
+struct Timing {
+  double wall, cpu;
+};
+
+template <typename Fn>
+Timing timed(Fn&& fn) {
+  const double cpu = cpu_seconds();
+  const Clock::time_point start = Clock::now();
+  fn();
+  return {std::chrono::duration<double>(Clock::now() - start).count(), cpu_seconds() - cpu};
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+long file_size(const std::string& path) {
+  struct stat s {};
+  return stat(path.c_str(), &s) == 0 ? static_cast<long>(s.st_size) : -1;
+}
+
+// Runs documents with the input projection cache of the model (Model::cache_input_projections):
+// a batch is split into one contiguous part per thread, and each part runs as one ragged batch
+// (han_forward_batch).
+class Runner {
+ public:
+  Runner(const han::Model& model, size_t threads) : model_(model), threads_(threads) {}
+
+  // The probabilities of docs[first, first + count), written to out[first, ...).
+  void batch(const std::vector<han::Document>& docs, size_t first, size_t count,
+             std::vector<std::vector<float>>& out) const {
+    const size_t parts = std::min(threads_, count);
+    han::parallel_for(parts, parts, [&](size_t part) {
+      const size_t begin = first + count * part / parts, end = first + count * (part + 1) / parts;
+      const std::vector<han::Document> slice(docs.begin() + begin, docs.begin() + end);
+      const std::vector<han::HanOutput<float>> results =
+          han::han_forward_batch(model_.params, slice, model_.projection_cache.value.get());
+      for (size_t i = 0; i < results.size(); ++i) {
+        const han::RowVector<float>& p = results[i].probabilities;
+        out[begin + i].assign(p.data(), p.data() + p.size());
+      }
+    });
+  }
+
+  std::vector<float> one(const han::Document& doc) const {
+    const han::RowVector<float> p = model_.predict_ids(doc).probabilities;
+    return {p.data(), p.data() + p.size()};
+  }
+
+ private:
+  const han::Model& model_;
+  size_t threads_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argc > 3) {
+    std::cerr << "usage: han_native_bench DATA_DIR [REPEATS]\n";
+    return 2;
+  }
+  const std::string dir = argv[1];
+  const int repeats = argc == 3 ? std::max(1, std::atoi(argv[2])) : 5;
+  try {
+    han::Model model = han::read_model_file(dir + "/reference.han");
+    model.cache_input_projections();
+    std::ifstream in(dir + "/workloads.json");
+    const nlohmann::json workloads = nlohmann::json::parse(in);
+    const std::vector<han::Document> a = read_documents(workloads.at("A"));
+    const std::vector<han::Document> b = read_documents(workloads.at("B"));
+    constexpr size_t kBatch = 32;
+
+    for (size_t threads : {1, 2}) {
+      const Runner runner(model, threads);
+      std::vector<std::vector<float>> probabilities(a.size());
+      auto batches = [&] {
+        for (size_t first = 0; first < a.size(); first += kBatch) {
+          runner.batch(a, first, std::min(kBatch, a.size() - first), probabilities);
+        }
+      };
+      batches();  // warm-up, as bench/systems/measure.mjs does
+      runner.one(b[0]);
+      std::vector<Timing> batched, single, latency;
+      for (int r = 0; r < repeats; ++r) {
+        batched.push_back(timed(batches));
+        single.push_back(timed([&] {
+          for (size_t d = 0; d < a.size(); ++d) runner.batch(a, d, 1, probabilities);
+        }));
+        for (int k = 0; k < 5; ++k) latency.push_back(timed([&] { runner.one(b[0]); }));
+      }
+      auto rate = [&](const std::vector<Timing>& runs, double Timing::*clock) {
+        std::vector<double> rates;
+        for (const Timing& t : runs) rates.push_back(static_cast<double>(a.size()) / (t.*clock));
+        return median(rates);
+      };
+      auto milliseconds = [&](double Timing::*clock) {
+        std::vector<double> values;
+        for (const Timing& t : latency) values.push_back((t.*clock) * 1e3);
+        return median(values);
+      };
+      const nlohmann::json result = {
+          {"system", "han native"},
+          {"backend", kBackend},
+          {"threads", threads},
+          {"batch_docs_per_s", rate(batched, &Timing::wall)},
+          {"single_docs_per_s", rate(single, &Timing::wall)},
+          {"latency_b_ms", milliseconds(&Timing::wall)},
+          {"cpu",
+           {{"batch_docs_per_s", rate(batched, &Timing::cpu)},
+            {"single_docs_per_s", rate(single, &Timing::cpu)},
+            {"latency_b_ms", milliseconds(&Timing::cpu)}}},
+          {"runtime_bytes", file_size("/proc/self/exe")},
+          {"model_bytes", file_size(dir + "/reference.han")},
+          {"probabilities", {{"A", probabilities}, {"B", {runner.one(b[0])}}}},
+      };
+      std::cout << result.dump() << "\n";
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "han_native_bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,24 @@
+// han-wasm in Node on the benchmark's workloads: node han-wasm.mjs DATA_DIR simd|baseline REPEATS
+// Documents go in as word ids (model.predictIds), as they do for the other runtimes.
+import { loadModel } from '../../web/src/node.js';
+
+import { fileSize, measure, readData, report } from './measure.mjs';
+
+const [dir, variant, repeats] = process.argv.slice(2);
+const model = await loadModel(`${dir}/reference.han`, { simd: variant === 'simd' });
+const labels = model.info.labels;
+const predictBatch = (docs) =>
+  docs.map((doc) => {
+    const { probabilities } = model.predictIds(doc);
+    return labels.map((label) => probabilities[label]);
+  });
+const dist = new URL('../../web/dist/', import.meta.url);
+report({
+  system: 'han-wasm',
+  backend: variant === 'simd' ? 'wasm SIMD' : 'wasm',
+  threads: 1,
+  runtime_bytes: ['wasm', 'mjs'].reduce((n, e) => n + fileSize(new URL(`han-${variant}.${e}`, dist)), 0) +
+    ['core.js', 'index.js'].reduce((n, f) => n + fileSize(new URL(`../src/${f}`, dist)), 0),
+  model_bytes: fileSize(`${dir}/reference.han`),
+  ...(await measure(predictBatch, readData(dir), Number(repeats))),
+});

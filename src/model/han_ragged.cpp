@@ -1,0 +1,237 @@
+// The float path of the HAN on the kernels (han.h, detail::han_forward_ragged): documents run
+// together, the sentences of all of them as one ragged batch at the word level.
+#include <algorithm>
+#include <vector>
+
+#include "model/han.h"
+
+namespace han::detail {
+namespace {
+
+// Sequences stored one after another as the rows of a matrix: sequence k is rows
+// [starts[k], starts[k] + lengths[k]). Every length is at least 1.
+struct RaggedSequences {
+  std::vector<int> starts, lengths;
+  int rows = 0;
+
+  void add(int length) {
+    starts.push_back(rows);
+    lengths.push_back(length);
+    rows += length;
+  }
+  size_t count() const { return starts.size(); }
+  void clear() {
+    starts.clear();
+    lengths.clear();
+    rows = 0;
+  }
+};
+
+// What gru_forward_ragged reuses from call to call, so that the hot path does not allocate.
+struct GruScratch {
+  std::vector<int> order, at_least;       // sequences by decreasing length, and its counts
+  std::vector<float> state, next, gates;  // h of each sequence, h', h U + b_rec
+};
+
+// gru_forward (reset_after = true, sigmoid) on every sequence of `seq` at once, the backward
+// direction when `reverse`: step t advances each sequence longer than t together, so the
+// recurrent products of a step are one matrix product with a row per sequence.
+//   projected   x W + b_in, one row per input row (3 units values, row stride projected_stride)
+//   out         h_t of each input row (units values, row stride out_stride)
+void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
+                        const float* projected, int projected_stride, bool reverse, float* out,
+                        int out_stride, GruScratch& scratch) {
+  const int u = p.units, count = static_cast<int>(seq.count());
+  if (count == 0) return;
+  // The sequences by decreasing length, by counting: at_least[L] sequences have L or more steps,
+  // so those of length L go to `order` from position at_least[L + 1] on.
+  const int longest = *std::max_element(seq.lengths.begin(), seq.lengths.end());
+  std::vector<int>& at_least = scratch.at_least;
+  at_least.assign(static_cast<size_t>(longest) + 2, 0);
+  for (int length : seq.lengths) ++at_least[static_cast<size_t>(length)];
+  for (size_t length = static_cast<size_t>(longest); length > 0; --length) {
+    at_least[length - 1] += at_least[length];
+  }
+  std::vector<int>& order = scratch.order;
+  order.resize(static_cast<size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    int& position = at_least[static_cast<size_t>(seq.lengths[static_cast<size_t>(k)]) + 1];
+    order[static_cast<size_t>(position++)] = k;
+  }
+  scratch.state.assign(static_cast<size_t>(count * u), 0.0f);
+  scratch.next.resize(scratch.state.size());
+  scratch.gates.resize(static_cast<size_t>(count * 3 * u));
+  const kernels::ConstMatrixView recurrent = const_view(p.recurrent_kernel);
+  const float* recurrent_bias = p.bias.row(1).data();
+  int active = count;
+  for (int t = 0; active > 0; ++t) {
+    while (active > 0 && seq.lengths[static_cast<size_t>(order[active - 1])] <= t) --active;
+    if (active == 0) break;
+    float* state = scratch.state.data();
+    float* next = scratch.next.data();
+    kernels::selected::gemm({state, active, u, u}, recurrent, recurrent_bias,
+                            {scratch.gates.data(), active, 3 * u, 3 * u});
+    for (int i = 0; i < active; ++i) {
+      const int k = order[static_cast<size_t>(i)], length = seq.lengths[static_cast<size_t>(k)];
+      const int row = seq.starts[static_cast<size_t>(k)] + (reverse ? length - 1 - t : t);
+      float* h_next = next + i * u;
+      kernels::selected::gru_step(projected + row * projected_stride,
+                                  scratch.gates.data() + i * 3 * u, state + i * u, h_next, u);
+      std::copy(h_next, h_next + u, out + row * out_stride);
+    }
+    std::swap(scratch.state, scratch.next);
+  }
+}
+
+// Working memory of han_forward_ragged, kept per thread from call to call: once it has grown to
+// the largest batch, the hot path allocates only its outputs.
+struct RaggedScratch {
+  RaggedSequences words, sentences;
+  std::vector<float> inputs, projected, cache_miss, word_states, sentence_vectors, sentence_states;
+  std::vector<float> word_weights, sentence_weights, documents;
+  GruScratch gru;
+};
+
+// x W + b_in of each direction of the encoder for the input rows x (`input_dim` values each):
+// row r of `projected` is [forward's 3 units values, then the backward's].
+void encoder_projections(const EncoderParams<float>& e, int rows, const float* x, int input_dim,
+                         std::vector<float>& projected) {
+  const int gates = 3 * e.config.units, width = (e.config.bidirectional ? 2 : 1) * gates;
+  projected.resize(static_cast<size_t>(rows * width));
+  for (int direction = 0; direction < width / gates; ++direction) {
+    const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
+    kernels::selected::gemm({x, rows, input_dim, input_dim}, const_view(p.kernel),
+                            p.bias.row(0).data(),
+                            {projected.data() + direction * gates, rows, gates, width});
+  }
+}
+
+// encoder_forward on every sequence of `seq` at once, from the input projections
+// (encoder_projections); `out` gets one row of the encoder's output per input row.
+void encoder_forward_ragged(const EncoderParams<float>& e, const RaggedSequences& seq,
+                            const std::vector<float>& projected, float* out, GruScratch& scratch) {
+  const int u = e.config.units, width = e.config.output_dim();
+  const int directions = e.config.bidirectional ? 2 : 1;
+  for (int direction = 0; direction < directions; ++direction) {
+    const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
+    gru_forward_ragged(p, seq, projected.data() + direction * 3 * u, directions * 3 * u,
+                       direction == 1, out + direction * u, width, scratch);
+  }
+}
+
+// attention_forward on each sequence of `seq`: the weights of row r go to weights[r], the pooled
+// vector of sequence k to pooled[k * h_cols ...].
+void attention_forward_ragged(const AttentionParams<float>& a, const RaggedSequences& seq,
+                              const float* h, int h_cols, float* weights, float* pooled) {
+  const kernels::AttentionWeights w{const_view(a.kernel),
+                                    a.config.use_bias ? a.bias.data() : nullptr, a.context.data(),
+                                    a.config.activation};
+  for (size_t k = 0; k < seq.count(); ++k) {
+    const int start = seq.starts[k];
+    kernels::selected::attention({h + start * h_cols, seq.lengths[k], h_cols, h_cols}, w, {},
+                                 weights + start, pooled + static_cast<int>(k) * h_cols);
+  }
+}
+
+}  // namespace
+
+std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, const Document* docs,
+                                                 size_t count, InputProjectionCache* cache) {
+  const Document* const end = docs + count;
+  thread_local RaggedScratch scratch;
+  const HanConfig& c = p.config;
+  const int embedding_dim = c.embedding_dim, word_dim = c.word_encoder.output_dim();
+  const int sentence_dim = c.sentence_encoder.output_dim();
+
+  // The real words: their embeddings as rows of `inputs`, or with the cache their projections as
+  // rows of `projected`; one sequence per sentence with a real word.
+  RaggedSequences& words = scratch.words;
+  words.clear();
+  scratch.inputs.clear();
+  scratch.projected.clear();
+  if (cache) scratch.cache_miss.resize(static_cast<size_t>(cache->width()));
+  for (const Document* doc = docs; doc != end; ++doc) {
+    for (const std::vector<int32_t>& sentence : *doc) {
+      int length = 0;
+      for (int32_t id : sentence) {
+        if (id == 0) continue;
+        if (id < 0 || id >= c.vocab_size) {
+          throw Error("word id " + std::to_string(id) + " is outside the vocabulary of " +
+                      std::to_string(c.vocab_size) + " words");
+        }
+        if (cache) {
+          const float* row = cache->row(p, id, scratch.cache_miss.data());
+          scratch.projected.insert(scratch.projected.end(), row, row + cache->width());
+        } else {
+          const float* row = p.embedding.row(id).data();
+          scratch.inputs.insert(scratch.inputs.end(), row, row + embedding_dim);
+        }
+        ++length;
+      }
+      if (length > 0) words.add(length);
+    }
+  }
+  scratch.word_states.resize(static_cast<size_t>(words.rows * word_dim));
+  scratch.word_weights.resize(static_cast<size_t>(words.rows));
+  scratch.sentence_vectors.resize(words.count() * static_cast<size_t>(word_dim));
+  if (!cache) {
+    encoder_projections(p.word_encoder, words.rows, scratch.inputs.data(), embedding_dim,
+                        scratch.projected);
+  }
+  encoder_forward_ragged(p.word_encoder, words, scratch.projected, scratch.word_states.data(),
+                         scratch.gru);
+  attention_forward_ragged(p.word_attention, words, scratch.word_states.data(), word_dim,
+                           scratch.word_weights.data(), scratch.sentence_vectors.data());
+
+  // One sequence per document with a real sentence.
+  RaggedSequences& sentences = scratch.sentences;
+  sentences.clear();
+  for (const Document* doc = docs; doc != end; ++doc) {
+    const auto length = std::count_if(doc->begin(), doc->end(), [](const std::vector<int32_t>& s) {
+      return std::any_of(s.begin(), s.end(), [](int32_t id) { return id != 0; });
+    });
+    if (length > 0) sentences.add(static_cast<int>(length));
+  }
+  scratch.sentence_states.resize(static_cast<size_t>(sentences.rows * sentence_dim));
+  scratch.sentence_weights.resize(static_cast<size_t>(sentences.rows));
+  scratch.documents.resize(sentences.count() * static_cast<size_t>(sentence_dim));
+  encoder_projections(p.sentence_encoder, sentences.rows, scratch.sentence_vectors.data(), word_dim,
+                      scratch.projected);
+  encoder_forward_ragged(p.sentence_encoder, sentences, scratch.projected,
+                         scratch.sentence_states.data(), scratch.gru);
+  attention_forward_ragged(p.sentence_attention, sentences, scratch.sentence_states.data(),
+                           sentence_dim, scratch.sentence_weights.data(), scratch.documents.data());
+
+  // Back to the documents as given, padding and empty sentences included.
+  std::vector<HanOutput<float>> out(count);
+  size_t word_row = 0, sentence_row = 0, document_row = 0;
+  for (size_t d = 0; d < count; ++d) {
+    const Document& doc = docs[d];
+    HanOutput<float>& o = out[d];
+    o.sentence_weights = RowVector<float>::Zero(static_cast<Eigen::Index>(doc.size()));
+    o.word_weights.resize(doc.size());
+    bool any_sentence = false;
+    for (size_t s = 0; s < doc.size(); ++s) {
+      o.word_weights[s] = RowVector<float>::Zero(static_cast<Eigen::Index>(doc[s].size()));
+      bool any_word = false;
+      for (size_t w = 0; w < doc[s].size(); ++w) {
+        if (doc[s][w] == 0) continue;
+        o.word_weights[s][static_cast<Eigen::Index>(w)] = scratch.word_weights[word_row++];
+        any_word = true;
+      }
+      if (!any_word) continue;
+      o.sentence_weights[static_cast<Eigen::Index>(s)] = scratch.sentence_weights[sentence_row++];
+      any_sentence = true;
+    }
+    RowVector<float> document = RowVector<float>::Zero(sentence_dim);
+    if (any_sentence) {
+      document = Eigen::Map<const RowVector<float>>(
+          scratch.documents.data() + document_row++ * static_cast<size_t>(sentence_dim),
+          sentence_dim);
+    }
+    o.probabilities = dense_forward(p.output, document);
+  }
+  return out;
+}
+
+}  // namespace han::detail

@@ -1,0 +1,36 @@
+// The input projection cache (InputProjectionCache, src/model/han.h) is on in the package: the
+// model the bindings hold keeps the cache that loading made, and predictions fill it, one row per
+// distinct word. Drives the bindings directly, as src/core.js does.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
+import { fixtureBytes } from './helpers/fixtures.mjs';
+
+const require = createRequire(import.meta.url);
+
+for (const variant of ['simd', 'baseline']) {
+  test(`${variant}: predictions fill the cache of a model on the ragged path`, async () => {
+    const createHanModule = require(`../dist/han-${variant}.cjs`);
+    const wasmBinary = readFileSync(new URL(`../dist/han-${variant}.wasm`, import.meta.url));
+    const wasm = await createHanModule({ wasmBinary });
+
+    const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true).value;
+    assert.equal(model.cachedWords(), 0); // the golden cases ran before the cache was made
+    const first = model.predict('alpha bravo charlie. delta alpha!').value;
+    assert.equal(model.cachedWords(), 4);
+    const again = model.predict('alpha bravo charlie. delta alpha!').value;
+    assert.equal(model.cachedWords(), 4);
+    assert.deepEqual(again.probabilities, first.probabilities);
+    model.predictIds(Int32Array.from([5, 6, 2]), Int32Array.from([3])); // delta echo alpha
+    assert.equal(model.cachedWords(), 5); // echo (6) is new
+    model.delete();
+
+    // LSTM layers run layer by layer, without the cache.
+    const lstm = wasm.loadModel(fixtureBytes('lstm'), true).value;
+    lstm.predict('Alpha bravo charlie.');
+    assert.equal(lstm.cachedWords(), 0);
+    lstm.delete();
+  });
+}
