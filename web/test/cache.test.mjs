@@ -16,7 +16,7 @@ for (const variant of ['simd', 'baseline']) {
     const wasmBinary = readFileSync(new URL(`../dist/han-${variant}.wasm`, import.meta.url));
     const wasm = await createHanModule({ wasmBinary });
 
-    const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true).value;
+    const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true, wasm.defaultLimits()).value;
     assert.equal(model.cachedWords(), 0); // the golden cases ran before the cache was made
     const first = model.predict('alpha bravo charlie. delta alpha!').value;
     assert.equal(model.cachedWords(), 4);
@@ -28,7 +28,7 @@ for (const variant of ['simd', 'baseline']) {
     model.delete();
 
     // LSTM layers run layer by layer, without the cache.
-    const lstm = wasm.loadModel(fixtureBytes('lstm'), true).value;
+    const lstm = wasm.loadModel(fixtureBytes('lstm'), true, wasm.defaultLimits()).value;
     lstm.predict('Alpha bravo charlie.');
     assert.equal(lstm.cachedWords(), 0);
     lstm.delete();

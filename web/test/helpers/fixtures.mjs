@@ -21,8 +21,10 @@ export const unicodeText =
   'Café crème brûlée, naïve façade! Alpha 🎬🍿 bravo 👍🏽 charlie 👩‍👩‍👧. ' +
   '東京は素晴らしい。 Zoë’s “quoted” delta — echo? 𝒳 foxtrot.';
 
-// The native CLI (built by scripts/test.sh before this stage), or null when it is not built.
-const cliPath = `${repo}build/han`;
+// The native CLI: $HAN_CLI (scripts/test.sh points it at the one it built, which must exist),
+// else build/han when it is built, else null.
+const cliPath = process.env.HAN_CLI ?? `${repo}build/han`;
+if (process.env.HAN_CLI && !existsSync(cliPath)) throw new Error(`HAN_CLI: no ${cliPath}`);
 export const nativeCli = existsSync(cliPath) ? cliPath : null;
 
 export function nativePredict(name, text, options = []) {
