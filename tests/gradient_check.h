@@ -23,7 +23,7 @@ constexpr double kAbsoluteTolerance = 1e-8;
 constexpr size_t kSamplesPerTensor = 20;
 
 inline Matrix<double> random_matrix(Eigen::Index rows, Eigen::Index cols, unsigned seed,
-                             double scale = 1) {
+                                    double scale = 1) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> uniform(-scale, scale);
   Matrix<double> m(rows, cols);
@@ -53,9 +53,9 @@ inline double weighted_sum(const Matrix<double>& out, const Matrix<double>& weig
 // Compares `analytic` with central differences of `loss` at up to kSamplesPerTensor of the
 // `candidates` (flat indices into `value`; all entries when empty).
 inline void expect_matches_finite_differences(const std::string& name, Matrix<double>& value,
-                                       const Matrix<double>& analytic,
-                                       const std::function<double()>& loss,
-                                       std::vector<Eigen::Index> candidates = {}) {
+                                              const Matrix<double>& analytic,
+                                              const std::function<double()>& loss,
+                                              std::vector<Eigen::Index> candidates = {}) {
   ASSERT_EQ(value.rows(), analytic.rows()) << name;
   ASSERT_EQ(value.cols(), analytic.cols()) << name;
   if (candidates.empty()) {
@@ -84,7 +84,7 @@ inline void expect_matches_finite_differences(const std::string& name, Matrix<do
 
 // Every slot's gradient; for a sparse slot, entries of the touched rows (the others must be 0).
 inline void expect_gradients_match(const std::vector<ParamSlot<double>>& slots,
-                            const std::function<double()>& loss) {
+                                   const std::function<double()>& loss) {
   for (const ParamSlot<double>& slot : slots) {
     std::vector<Eigen::Index> candidates;
     if (slot.sparse_rows) {
@@ -104,8 +104,8 @@ inline void expect_gradients_match(const std::vector<ParamSlot<double>>& slots,
   }
 }
 
-inline EncoderParams<double> random_encoder(const EncoderConfig& config, int input_dim, unsigned seed,
-                                     double scale) {
+inline EncoderParams<double> random_encoder(const EncoderConfig& config, int input_dim,
+                                            unsigned seed, double scale) {
   EncoderParams<double> e = make_encoder<double>(config, input_dim);
   randomize(e, visit_encoder, seed, scale);
   return e;
