@@ -2,26 +2,12 @@
 // its allocator's next free block and the number of JavaScript values held by C++ as they were.
 // This drives the bindings directly (the package keeps its module private), as src/core.js does.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
+
+import { heapState, instantiate } from './helpers/bindings.mjs';
 
 import { fixtureBytes, unicodeText } from './helpers/fixtures.mjs';
 
-const require = createRequire(import.meta.url);
-
-async function instantiate(variant) {
-  const createHanModule = require(`../dist/han-${variant}.cjs`);
-  const wasmBinary = readFileSync(new URL(`../dist/han-${variant}.wasm`, import.meta.url));
-  return createHanModule({ wasmBinary });
-}
-
-// A leak grows the heap, moves where a small allocation lands, or keeps JavaScript values alive.
-function heapState(wasm) {
-  const probe = wasm._malloc(64);
-  wasm._free(probe);
-  return { heapBytes: wasm.HEAP8.length, probe, jsValues: wasm.count_emval_handles() };
-}
 
 test('10,000 predictions, failed loads and deleted models leave the memory unchanged', async () => {
   const wasm = await instantiate('simd');

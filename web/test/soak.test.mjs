@@ -10,9 +10,9 @@
 // wraps them.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
+
+import { heapState, instantiate } from './helpers/bindings.mjs';
 
 import { fixtureBytes } from './helpers/fixtures.mjs';
 
@@ -83,19 +83,6 @@ const heavy = {
   'one 100,000-letter word': 'x'.repeat(100_000),
 };
 
-const require = createRequire(import.meta.url);
-
-async function instantiate(variant) {
-  const createHanModule = require(`../dist/han-${variant}.cjs`);
-  const wasmBinary = readFileSync(new URL(`../dist/han-${variant}.wasm`, import.meta.url));
-  return createHanModule({ wasmBinary });
-}
-
-function heapState(wasm) {
-  const probe = wasm._malloc(64);
-  wasm._free(probe);
-  return { heapBytes: wasm.HEAP8.length, probe, jsValues: wasm.count_emval_handles() };
-}
 
 function checkValid(text, prediction) {
   assert.ok(prediction.probabilities.every((p) => p >= 0 && p <= 1));
