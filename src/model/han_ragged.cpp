@@ -36,10 +36,11 @@ struct GruScratch {
 // gru_forward (reset_after = true, sigmoid) on every sequence of `seq` at once, the backward
 // direction when `reverse`: step t advances each sequence longer than t together, so the
 // recurrent products of a step are one matrix product with a row per sequence.
-//   projected   x W + b_in, one row per input row (3 units values, row stride projected_stride)
+//   projected   x W + b_in of input row r at projected[r] + offset (3 units values); the rows
+//               are pointers so that the word level reads them where the cache keeps them
 //   out         h_t of each input row (units values, row stride out_stride)
 void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
-                        const float* projected, int projected_stride, bool reverse, float* out,
+                        const float* const* projected, int offset, bool reverse, float* out,
                         int out_stride, GruScratch& scratch) {
   const int u = p.units, count = static_cast<int>(seq.count());
   if (count == 0) return;
@@ -75,8 +76,8 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
       const int k = order[static_cast<size_t>(i)], length = seq.lengths[static_cast<size_t>(k)];
       const int row = seq.starts[static_cast<size_t>(k)] + (reverse ? length - 1 - t : t);
       float* h_next = next + i * u;
-      kernels::selected::gru_step(projected + row * projected_stride,
-                                  scratch.gates.data() + i * 3 * u, state + i * u, h_next, u);
+      kernels::selected::gru_step(projected[row] + offset, scratch.gates.data() + i * 3 * u,
+                                  state + i * u, h_next, u);
       std::copy(h_next, h_next + u, out + row * out_stride);
     }
     std::swap(scratch.state, scratch.next);
@@ -88,14 +89,17 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
 struct RaggedScratch {
   RaggedSequences words, sentences;
   std::vector<float> inputs, projected, cache_miss, word_states, sentence_vectors, sentence_states;
+  std::vector<const float*> projected_rows;    // of each input row, into the cache or `projected`
+  std::vector<std::pair<int, size_t>> copied;  // rows the cache could not give: row, offset
   std::vector<float> word_weights, sentence_weights, documents;
   GruScratch gru;
 };
 
 // x W + b_in of each direction of the encoder for the input rows x (`input_dim` values each):
-// row r of `projected` is [forward's 3 units values, then the backward's].
+// row r of `projected` is [forward's 3 units values, then the backward's], and row_pointers[r]
+// points at it.
 void encoder_projections(const EncoderParams<float>& e, int rows, const float* x, int input_dim,
-                         std::vector<float>& projected) {
+                         std::vector<float>& projected, std::vector<const float*>& row_pointers) {
   const int gates = 3 * e.config.units, width = (e.config.bidirectional ? 2 : 1) * gates;
   projected.resize(static_cast<size_t>(rows * width));
   for (int direction = 0; direction < width / gates; ++direction) {
@@ -104,18 +108,22 @@ void encoder_projections(const EncoderParams<float>& e, int rows, const float* x
                             p.bias.row(0).data(),
                             {projected.data() + direction * gates, rows, gates, width});
   }
+  row_pointers.resize(static_cast<size_t>(rows));
+  for (int r = 0; r < rows; ++r)
+    row_pointers[static_cast<size_t>(r)] = projected.data() + r * width;
 }
 
-// encoder_forward on every sequence of `seq` at once, from the input projections
-// (encoder_projections); `out` gets one row of the encoder's output per input row.
+// encoder_forward on every sequence of `seq` at once, from the input projections of each row
+// (as encoder_projections lays them out); `out` gets one row of the encoder's output per input row.
 void encoder_forward_ragged(const EncoderParams<float>& e, const RaggedSequences& seq,
-                            const std::vector<float>& projected, float* out, GruScratch& scratch) {
+                            const std::vector<const float*>& projected, float* out,
+                            GruScratch& scratch) {
   const int u = e.config.units, width = e.config.output_dim();
   const int directions = e.config.bidirectional ? 2 : 1;
   for (int direction = 0; direction < directions; ++direction) {
     const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
-    gru_forward_ragged(p, seq, projected.data() + direction * 3 * u, directions * 3 * u,
-                       direction == 1, out + direction * u, width, scratch);
+    gru_forward_ragged(p, seq, projected.data(), direction * 3 * u, direction == 1,
+                       out + direction * u, width, scratch);
   }
 }
 
@@ -143,12 +151,15 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
   const int embedding_dim = c.embedding_dim, word_dim = c.word_encoder.output_dim();
   const int sentence_dim = c.sentence_encoder.output_dim();
 
-  // The real words: their embeddings as rows of `inputs`, or with the cache their projections as
-  // rows of `projected`; one sequence per sentence with a real word.
+  // The real words: their embeddings as rows of `inputs`, or with the cache pointers to their
+  // projections, in the cache or (when another thread is writing the row) copied to
+  // `projected`; one sequence per sentence with a real word.
   RaggedSequences& words = scratch.words;
   words.clear();
   scratch.inputs.clear();
   scratch.projected.clear();
+  scratch.projected_rows.clear();
+  scratch.copied.clear();
   if (cache) scratch.cache_miss.resize(static_cast<size_t>(cache->width()));
   for (const Document* doc = docs; doc != end; ++doc) {
     for (const std::vector<int32_t>& sentence : *doc) {
@@ -161,7 +172,11 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
         }
         if (cache) {
           const float* row = cache->row(p, id, scratch.cache_miss.data());
-          scratch.projected.insert(scratch.projected.end(), row, row + cache->width());
+          if (row == scratch.cache_miss.data()) {
+            scratch.copied.emplace_back(words.rows + length, scratch.projected.size());
+            scratch.projected.insert(scratch.projected.end(), row, row + cache->width());
+          }
+          scratch.projected_rows.push_back(row);
         } else {
           const float* row = p.embedding.row(id).data();
           scratch.inputs.insert(scratch.inputs.end(), row, row + embedding_dim);
@@ -174,11 +189,15 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
   scratch.word_states.resize(static_cast<size_t>(words.rows * word_dim));
   scratch.word_weights.resize(static_cast<size_t>(words.rows));
   scratch.sentence_vectors.resize(words.count() * static_cast<size_t>(word_dim));
-  if (!cache) {
+  if (cache) {
+    for (const auto& [row, offset] : scratch.copied) {
+      scratch.projected_rows[static_cast<size_t>(row)] = scratch.projected.data() + offset;
+    }
+  } else {
     encoder_projections(p.word_encoder, words.rows, scratch.inputs.data(), embedding_dim,
-                        scratch.projected);
+                        scratch.projected, scratch.projected_rows);
   }
-  encoder_forward_ragged(p.word_encoder, words, scratch.projected, scratch.word_states.data(),
+  encoder_forward_ragged(p.word_encoder, words, scratch.projected_rows, scratch.word_states.data(),
                          scratch.gru);
   attention_forward_ragged(p.word_attention, words, scratch.word_states.data(), word_dim,
                            scratch.word_weights.data(), scratch.sentence_vectors.data());
@@ -196,8 +215,8 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
   scratch.sentence_weights.resize(static_cast<size_t>(sentences.rows));
   scratch.documents.resize(sentences.count() * static_cast<size_t>(sentence_dim));
   encoder_projections(p.sentence_encoder, sentences.rows, scratch.sentence_vectors.data(), word_dim,
-                      scratch.projected);
-  encoder_forward_ragged(p.sentence_encoder, sentences, scratch.projected,
+                      scratch.projected, scratch.projected_rows);
+  encoder_forward_ragged(p.sentence_encoder, sentences, scratch.projected_rows,
                          scratch.sentence_states.data(), scratch.gru);
   attention_forward_ragged(p.sentence_attention, sentences, scratch.sentence_states.data(),
                            sentence_dim, scratch.sentence_weights.data(), scratch.documents.data());
