@@ -82,8 +82,11 @@ float activate(Activation activation, float u) {
 
 // A tile of R rows by V vectors of X W + b. With these widths its R·V accumulators, V vectors of
 // W and one broadcast input fit in the 16 vector registers of x86-64 (where V8 runs WebAssembly).
+// Fewer rows take more vectors, so that each load of W still feeds several multiply-adds.
 template <int R>
-constexpr int kTileVectors = R == 1 ? 4 : 2;
+constexpr int kTileVectors = R == 1   ? 4
+                             : R == 2 ? 3
+                                      : 2;
 
 template <int R, int V>
 struct Tile {
@@ -207,12 +210,19 @@ void sigmoid(const float* x, float* y, int n) {
 
 void gru_step(const float* x, const float* g, const float* h, float* next, int units) {
   const int u = units;
+  auto update = [&](int j) {
+    return gru_update(load(x + j), load(x + u + j), load(x + 2 * u + j), load(g + j),
+                      load(g + u + j), load(g + 2 * u + j), load(h + j));
+  };
   int j = 0;
-  for (; j + kWidth <= u; j += kWidth) {
-    store(next + j, gru_update(load(x + j), load(x + u + j), load(x + 2 * u + j), load(g + j),
-                               load(g + u + j), load(g + 2 * u + j), load(h + j)));
-  }
+  for (; j + kWidth <= u; j += kWidth) store(next + j, update(j));
   if (j == u) return;
+  if (u >= kWidth) {
+    // One more vector ends at the last unit: it recomputes a few units to the same values (next
+    // does not overlap h), cheaper than assembling a partial vector.
+    store(next + u - kWidth, update(u - kWidth));
+    return;
+  }
   const int n = u - j;
   auto part = [n](const float* p) { return load_partial(p, n); };
   store_partial(next + j,
@@ -230,9 +240,12 @@ void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y)
   for (; r + 4 <= x.rows; r += 4) {
     gemm_rows<4>(x.data + r * x.stride, x.stride, w, bias, y.data + r * y.stride, y.stride);
   }
-  for (; r < x.rows; ++r) {
-    gemm_rows<1>(x.data + r * x.stride, x.stride, w, bias, y.data + r * y.stride, y.stride);
-  }
+  // The last 1 to 3 rows as one tile: the recurrent products of a few sentences end this way.
+  const float* x_r = x.data + r * x.stride;
+  float* y_r = y.data + r * y.stride;
+  if (x.rows - r == 3) gemm_rows<3>(x_r, x.stride, w, bias, y_r, y.stride);
+  if (x.rows - r == 2) gemm_rows<2>(x_r, x.stride, w, bias, y_r, y.stride);
+  if (x.rows - r == 1) gemm_rows<1>(x_r, x.stride, w, bias, y_r, y.stride);
 }
 
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,
@@ -241,7 +254,10 @@ void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<b
   for (; t + 4 <= h.rows; t += 4) {
     attention_scores<4>(h.data + t * h.stride, h.stride, a, weights + t);
   }
-  for (; t < h.rows; ++t) attention_scores<1>(h.data + t * h.stride, h.stride, a, weights + t);
+  const float* h_t = h.data + t * h.stride;
+  if (h.rows - t == 3) attention_scores<3>(h_t, h.stride, a, weights + t);
+  if (h.rows - t == 2) attention_scores<2>(h_t, h.stride, a, weights + t);
+  if (h.rows - t == 1) attention_scores<1>(h_t, h.stride, a, weights + t);
   masked_softmax(weights, h.rows, mask);
   gemv(weights, h, nullptr, pooled);  // p = alpha H
 }
