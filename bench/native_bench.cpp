@@ -69,9 +69,17 @@ long file_size(const std::string& path) {
   return stat(path.c_str(), &s) == 0 ? static_cast<long>(s.st_size) : -1;
 }
 
+// The number of words of each document (padding included), what the work of a document is
+// proportional to.
+size_t word_count(const han::Document& doc) {
+  size_t words = 0;
+  for (const std::vector<int32_t>& sentence : doc) words += sentence.size();
+  return words;
+}
+
 // Runs documents with the input projection cache of the model (Model::cache_input_projections):
-// a batch is split into one contiguous part per thread, and each part runs as one ragged batch
-// (han_forward_batch).
+// a batch is split into one contiguous part per thread with about as many words in each, and
+// each part runs as one ragged batch (han_forward_batch).
 class Runner {
  public:
   Runner(const han::Model& model, size_t threads) : model_(model), threads_(threads) {}
@@ -80,8 +88,17 @@ class Runner {
   void batch(const std::vector<han::Document>& docs, size_t first, size_t count,
              std::vector<std::vector<float>>& out) const {
     const size_t parts = std::min(threads_, count);
+    // Part k ends at the first document where the running word count reaches k + 1 parts' share.
+    std::vector<size_t> ends;
+    size_t total = 0, running = 0;
+    for (size_t d = first; d < first + count; ++d) total += word_count(docs[d]);
+    for (size_t d = first; d < first + count && ends.size() + 1 < parts; ++d) {
+      running += word_count(docs[d]);
+      if (running * parts >= total * (ends.size() + 1)) ends.push_back(d + 1);
+    }
+    ends.push_back(first + count);
     han::parallel_for(parts, parts, [&](size_t part) {
-      const size_t begin = first + count * part / parts, end = first + count * (part + 1) / parts;
+      const size_t begin = part == 0 ? first : ends[part - 1], end = ends[part];
       const std::vector<han::Document> slice(docs.begin() + begin, docs.begin() + end);
       const std::vector<han::HanOutput<float>> results =
           han::han_forward_batch(model_.params, slice, model_.projection_cache.value.get());
