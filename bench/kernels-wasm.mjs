@@ -17,7 +17,17 @@ const cpuSeconds = () => {
   return (user + system) / 1e6;
 };
 
+// V8 first runs WebAssembly through its baseline compiler and swaps in optimised code in the
+// background; a call already running stays on the code it started with. So each kernel first
+// runs in short calls for 0.3 s, or a timing could be of either tier (a factor of 3 apart on the
+// fused attention).
+function warmUp(kernel, vectorised) {
+  const start = cpuSeconds();
+  while (cpuSeconds() - start < 0.3) run(kernel, vectorised, 10);
+}
+
 function rate(kernel, vectorised) {
+  warmUp(kernel, vectorised);
   let calls = 1;
   for (;;) {
     const start = cpuSeconds();
