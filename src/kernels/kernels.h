@@ -57,7 +57,8 @@ void gru_step(const float* x, const float* g, const float* h, float* next, int u
 // y = x W + b: x a row of W.rows values, y a row of W.cols; the bias b may be null (none).
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y);
 
-// Y = X W + 1 b: the bias row b (or null) is added to every row; Y is X.rows x W.cols.
+// Y = X W + 1 b: the bias row b (or null) is added to every row; Y is X.rows x W.cols and
+// does not overlap X.
 void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y);
 
 // Attention pooling of the rows h_t of H, fused:
