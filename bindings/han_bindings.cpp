@@ -133,9 +133,10 @@ val float32_to_js(const float* values, size_t size) {
 
 class LoadedModel {
  public:
-  HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits)
+  HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits,
+                                bool cache_projections)
       : model_(std::move(model)), limits_(limits) {
-    model_.cache_input_projections();
+    if (cache_projections) model_.cache_input_projections();
     han::visit_han_params(model_.params, [this](const std::string&, han::Matrix<float>& m, bool) {
       parameters_ += static_cast<double>(m.size());
     });
@@ -209,9 +210,11 @@ class LoadedModel {
   double parameters_ = 0;  // a JavaScript number
 };
 
-// bytes: the model file as a Uint8Array; limits: a Uint32Array of every limit (see visit_limits).
+// bytes: the model file as a Uint8Array; limits: a Uint32Array of every limit (see visit_limits);
+// cache_projections: whether predictions use the input projection cache.
 // Allocating the copy in C++ turns a model too large for the heap into a catchable std::bad_alloc.
-HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val& limits) {
+HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val& limits,
+                                 bool cache_projections) {
   return outcome([&] {
     han::LoadOptions options;
     options.verify_golden = verify_golden;
@@ -222,7 +225,8 @@ HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val
     visit_limits(options.limits, input, [&](auto& value) { value = values[i++]; });
     std::vector<uint8_t> data(bytes["length"].as<size_t>());
     val(emscripten::typed_memory_view(data.size(), data.data())).call<void>("set", bytes);
-    return val(LoadedModel(han::read_model(data.data(), data.size(), options), input));
+    return val(LoadedModel(han::read_model(data.data(), data.size(), options), input,
+                           cache_projections));
   });
 }
 

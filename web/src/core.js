@@ -27,7 +27,13 @@ export async function loadModelWith(platform, source, options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`loadModel: options must be an object, got ${describe(options)}`);
   }
-  const { onProgress, verify = true, simd = simdSupported(), limits = {} } = options;
+  const {
+    onProgress,
+    verify = true,
+    simd = simdSupported(),
+    limits = {},
+    cacheProjections = true,
+  } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`loadModel: onProgress must be a function, got ${describe(onProgress)}`);
   }
@@ -42,7 +48,7 @@ export async function loadModelWith(platform, source, options = {}) {
       : readSource(platform, source, onProgress),
   ]);
   const values = limitValues(limits, wasm.defaultLimits());
-  const handle = unwrap(wasm.loadModel(bytes, Boolean(verify), values));
+  const handle = unwrap(wasm.loadModel(bytes, Boolean(verify), values, Boolean(cacheProjections)));
   return new Model(handle, variant, inputLimits(values));
 }
 

@@ -143,6 +143,26 @@ test('predictIds on the ids of a text gives exactly what predict gives on the te
   }
 });
 
+test('cacheProjections: false predicts the same, word weights included', async () => {
+  const uncached = await loadModel(fixturePath('gru_reset_after'), { cacheProjections: false });
+  try {
+    for (const text of ['Alpha bravo charlie. Delta echo!', unicodeText]) {
+      const p = model.predict(text), q = uncached.predict(text);
+      assert.equal(q.label, p.label);
+      for (const label of Object.keys(p.probabilities)) {
+        assertNear(q.probabilities[label], p.probabilities[label], 1e-6, label);
+      }
+      q.sentences.forEach((sentence, s) =>
+        sentence.words.forEach((word, w) =>
+          assertNear(word.weight, p.sentences[s].words[w].weight, 1e-6, word.text),
+        ),
+      );
+    }
+  } finally {
+    uncached.dispose();
+  }
+});
+
 test('predictIds: padding gets weight 0 and is skipped', () => {
   const plain = model.predictIds([[2, 3, 4], [5, 6]]);
   const padded = model.predictIds([[0, 2, 3, 0, 4, 0], [0, 0], [5, 6, 0]]);

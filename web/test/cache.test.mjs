@@ -1,6 +1,7 @@
-// The input projection cache (InputProjectionCache, src/model/han.h) is on in the package: the
-// model the bindings hold keeps the cache that loading made, and predictions fill it, one row per
-// distinct word. Drives the bindings directly, as src/core.js does.
+// The input projection cache (InputProjectionCache, src/model/han.h) is on in the package unless
+// loadModel's cacheProjections is false: the model the bindings hold keeps the cache that loading
+// made, and predictions fill it, one row per distinct word. Drives the bindings directly, as
+// src/core.js does.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,7 +17,7 @@ for (const variant of ['simd', 'baseline']) {
     const wasmBinary = readFileSync(new URL(`../dist/han-${variant}.wasm`, import.meta.url));
     const wasm = await createHanModule({ wasmBinary });
 
-    const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true, wasm.defaultLimits()).value;
+    const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true, wasm.defaultLimits(), true).value;
     assert.equal(model.cachedWords(), 0); // the golden cases ran before the cache was made
     const first = model.predict('alpha bravo charlie. delta alpha!').value;
     assert.equal(model.cachedWords(), 4);
@@ -27,8 +28,15 @@ for (const variant of ['simd', 'baseline']) {
     assert.equal(model.cachedWords(), 5); // echo (6) is new
     model.delete();
 
+    // Without the cache (loadModel's cacheProjections: false), the same predictions.
+    const uncached = wasm.loadModel(fixtureBytes('gru_reset_after'), true, wasm.defaultLimits(), false).value;
+    const computed = uncached.predict('alpha bravo charlie. delta alpha!').value;
+    assert.equal(uncached.cachedWords(), 0);
+    computed.probabilities.forEach((p, k) => assert.ok(Math.abs(p - first.probabilities[k]) < 1e-6));
+    uncached.delete();
+
     // LSTM layers run layer by layer, without the cache.
-    const lstm = wasm.loadModel(fixtureBytes('lstm'), true, wasm.defaultLimits()).value;
+    const lstm = wasm.loadModel(fixtureBytes('lstm'), true, wasm.defaultLimits(), true).value;
     lstm.predict('Alpha bravo charlie.');
     assert.equal(lstm.cachedWords(), 0);
     lstm.delete();

@@ -98,7 +98,7 @@ const digest = (prediction) =>
 
 test(`${iterations.toLocaleString('en')} predictions over varied text: valid, deterministic, flat heap`, async () => {
   const wasm = await instantiate('simd');
-  const model = wasm.loadModel(fixtureBytes('lstm'), true, wasm.defaultLimits()).value;
+  const model = wasm.loadModel(fixtureBytes('lstm'), true, wasm.defaultLimits(), true).value;
   const expected = new Map();
   const predict = (name, text) => {
     const outcome = model.predict(text);

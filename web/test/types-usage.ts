@@ -40,7 +40,7 @@ model.dispose();
 
 await loadModel(new URL('https://example.com/model.han'));
 await loadModel(await fetch('model.han'));
-await loadModel(new Uint8Array(8), { simd: false });
+await loadModel(new Uint8Array(8), { simd: false, cacheProjections: false });
 await loadModel(new ArrayBuffer(8));
 await loadModel();
 
