@@ -30,7 +30,9 @@ struct RaggedSequences {
 // What gru_forward_ragged reuses from call to call, so that the hot path does not allocate.
 struct GruScratch {
   std::vector<int> order, at_least;       // sequences by decreasing length, and its counts
+  std::vector<int> rows;                  // the input row of each sequence at this step
   std::vector<float> state, next, gates;  // h of each sequence, h', h U + b_rec
+  std::vector<float> inputs;              // the input projections of this step, one row each
 };
 
 // gru_forward (reset_after = true, sigmoid) on every sequence of `seq` at once, the backward
@@ -62,6 +64,8 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
   scratch.state.assign(static_cast<size_t>(count * u), 0.0f);
   scratch.next.resize(scratch.state.size());
   scratch.gates.resize(static_cast<size_t>(count * 3 * u));
+  scratch.inputs.resize(scratch.gates.size());
+  scratch.rows.resize(static_cast<size_t>(count));
   const kernels::ConstMatrixView recurrent = const_view(p.recurrent_kernel);
   const float* recurrent_bias = p.bias.row(1).data();
   int active = count;
@@ -70,15 +74,23 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
     if (active == 0) break;
     float* state = scratch.state.data();
     float* next = scratch.next.data();
-    kernels::selected::gemm({state, active, u, u}, recurrent, recurrent_bias,
-                            {scratch.gates.data(), active, 3 * u, 3 * u});
+    float* inputs = scratch.inputs.data();
+    // The step's input projections, copied together first: at the word level they are rows of
+    // the projection cache, scattered over megabytes, and a copy loop waits on all their cache
+    // misses at once where the GRU step, reading one row at a time, waited on each in turn.
     for (int i = 0; i < active; ++i) {
       const int k = order[static_cast<size_t>(i)], length = seq.lengths[static_cast<size_t>(k)];
       const int row = seq.starts[static_cast<size_t>(k)] + (reverse ? length - 1 - t : t);
+      scratch.rows[static_cast<size_t>(i)] = row;
+      std::copy_n(projected[row] + offset, 3 * u, inputs + i * 3 * u);
+    }
+    kernels::selected::gemm({state, active, u, u}, recurrent, recurrent_bias,
+                            {scratch.gates.data(), active, 3 * u, 3 * u});
+    for (int i = 0; i < active; ++i) {
       float* h_next = next + i * u;
-      kernels::selected::gru_step(projected[row] + offset, scratch.gates.data() + i * 3 * u,
+      kernels::selected::gru_step(inputs + i * 3 * u, scratch.gates.data() + i * 3 * u,
                                   state + i * u, h_next, u);
-      std::copy(h_next, h_next + u, out + row * out_stride);
+      std::copy(h_next, h_next + u, out + scratch.rows[static_cast<size_t>(i)] * out_stride);
     }
     std::swap(scratch.state, scratch.next);
   }
