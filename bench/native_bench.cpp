@@ -78,16 +78,16 @@ size_t word_count(const han::Document& doc) {
 }
 
 // Runs documents with the input projection cache of the model (Model::cache_input_projections):
-// a batch is split into one contiguous part per thread with about as many words in each, and
-// each part runs as one ragged batch (han_forward_batch).
+// a batch is split into one contiguous part per thread of a pool with about as many words in
+// each, and each part runs as one ragged batch (han_forward_batch).
 class Runner {
  public:
-  Runner(const han::Model& model, size_t threads) : model_(model), threads_(threads) {}
+  Runner(const han::Model& model, size_t threads) : model_(model), pool_(threads) {}
 
   // The probabilities of docs[first, first + count), written to out[first, ...).
   void batch(const std::vector<han::Document>& docs, size_t first, size_t count,
-             std::vector<std::vector<float>>& out) const {
-    const size_t parts = std::min(threads_, count);
+             std::vector<std::vector<float>>& out) {
+    const size_t parts = std::min(pool_.size(), count);
     // Part k ends at the first document where the running word count reaches k + 1 parts' share.
     std::vector<size_t> ends;
     size_t total = 0, running = 0;
@@ -97,7 +97,8 @@ class Runner {
       if (running * parts >= total * (ends.size() + 1)) ends.push_back(d + 1);
     }
     ends.push_back(first + count);
-    han::parallel_for(parts, parts, [&](size_t part) {
+    pool_.run([&](size_t part) {
+      if (part >= parts) return;
       const size_t begin = part == 0 ? first : ends[part - 1], end = ends[part];
       const std::vector<han::Document> slice(docs.begin() + begin, docs.begin() + end);
       const std::vector<han::HanOutput<float>> results =
@@ -116,7 +117,7 @@ class Runner {
 
  private:
   const han::Model& model_;
-  size_t threads_;
+  han::WorkerPool pool_;
 };
 
 }  // namespace
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
     constexpr size_t kBatch = 32;
 
     for (size_t threads : {1, 2}) {
-      const Runner runner(model, threads);
+      Runner runner(model, threads);
       std::vector<std::vector<float>> probabilities(a.size());
       auto batches = [&] {
         for (size_t first = 0; first < a.size(); first += kBatch) {

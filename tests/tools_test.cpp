@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "core/error.h"
 #include "io/model_file.h"
@@ -133,6 +134,33 @@ TEST(Parallel, VisitsEveryIndexOnceAndRethrows) {
                               if (i == 7) throw Error("seven");
                             }),
                Error);
+}
+
+TEST(Parallel, WorkerPoolRunsEachPartOncePerCallOnItsOwnThreadAndRethrows) {
+  for (size_t threads : {1, 2, 3}) {
+    WorkerPool pool(threads);
+    ASSERT_EQ(pool.size(), threads);
+    std::vector<int> visits(threads, 0);
+    std::vector<std::thread::id> ids(threads);
+    for (int call = 0; call < 200; ++call) {
+      pool.run([&](size_t t) {
+        ++visits[t];
+        ids[t] = std::this_thread::get_id();
+      });
+    }
+    for (int v : visits) EXPECT_EQ(v, 200);
+    EXPECT_EQ(ids[0], std::this_thread::get_id());
+    for (size_t t = 1; t < threads; ++t) EXPECT_NE(ids[t], ids[0]);
+    EXPECT_THROW(pool.run([&](size_t t) {
+      if (t == threads - 1) throw Error("last part");
+    }),
+                 Error);
+    int after = 0;
+    pool.run([&](size_t t) {
+      if (t == 0) after = 1;
+    });
+    EXPECT_EQ(after, 1);  // still usable
+  }
 }
 
 // Reviews made of filler words and one telling word; the label follows the telling word.
