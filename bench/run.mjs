@@ -1,7 +1,10 @@
 // Runs every system of the benchmark on the same model and workloads, checks that they agree, and
 // prints the table of docs/benchmarks.md. scripts/bench.sh builds what it needs and calls it:
-//   node bench/run.mjs DATA_DIR NATIVE_BENCH [--repeats N] [--only name,name]
-// Each system runs in its own process, one after another. The results, with the machine's load
+//   node bench/run.mjs DATA_DIR NATIVE_BENCH [--rounds N] [--repeats N] [--only name,name]
+// Each system runs in its own process, one after another, and the whole sequence `rounds` times
+// (each process times `repeats` passes after its warm-up): the machine's speed drifts over
+// minutes, and taking each system's median over rounds spread across the run keeps the ratios
+// from depending on which system ran in a slow minute. The results, with the machine's load
 // before and after, go to DATA_DIR/results.json.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,11 +17,12 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i < 0 ? fallback : args.splice(i, 2)[1];
 };
-const repeats = option('--repeats', '3');
+const rounds = Number(option('--rounds', '3'));
+const repeats = option('--repeats', '1');
 const only = option('--only', '');
 const [dir, nativeBench] = args;
 if (!dir || !nativeBench) {
-  console.error('usage: node bench/run.mjs DATA_DIR NATIVE_BENCH [--repeats N] [--only a,b]');
+  console.error('usage: node bench/run.mjs DATA_DIR NATIVE_BENCH [--rounds N] [--repeats N] [--only a,b]');
   process.exit(2);
 }
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -42,18 +46,41 @@ const systems = [
 ].filter(([name]) => !only || only.split(',').includes(name));
 if (!hasTorch) console.error('PyTorch is not installed (python3-torch): its row is left out');
 
+const median = (values) => {
+  const v = [...values].sort((x, y) => x - y);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const TIMED = ['batch_docs_per_s', 'single_docs_per_s', 'latency_b_ms'];
+
 const load = [loadavg()];
-const results = [];
-for (const [name, command, commandArgs] of systems) {
-  console.error(`running ${name} ...`);
-  const output = execFileSync(command, commandArgs, {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for (const line of output.trim().split('\n')) results.push(JSON.parse(line));
+const runs = new Map(); // one row of the table -> its result in each round
+for (let round = 1; round <= rounds; ++round) {
+  for (const [name, command, commandArgs] of systems) {
+    console.error(`round ${round} of ${rounds}: running ${name} ...`);
+    const output = execFileSync(command, commandArgs, {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    for (const line of output.trim().split('\n')) {
+      const r = JSON.parse(line);
+      const key = `${r.system} ${r.backend} ${r.threads}`;
+      runs.set(key, [...(runs.get(key) ?? []), r]);
+    }
+  }
 }
 load.push(loadavg());
+// Each row: its first round's result (the probabilities are the same in every round) with the
+// medians over rounds of the timings.
+const results = [...runs.values()].map((list) => {
+  const r = { ...list[0], cpu: { ...list[0].cpu } };
+  for (const field of TIMED) {
+    r[field] = median(list.map((x) => x[field]));
+    r.cpu[field] = median(list.map((x) => x.cpu[field]));
+  }
+  r.rounds = list.map((x) => Object.fromEntries(TIMED.map((field) => [field, x[field]])));
+  return r;
+});
 
 // The FLOP of the plain computation, 2 per multiply-add (gates and activations not counted):
 // per word 2 × (200 × 150 + 50 × 150) × 2 in the encoder and 100 × 100 × 2 + 100 × 4 in the
@@ -128,7 +155,7 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const loadText = load.map((l) => l.map((x) => x.toFixed(1)).join(' ')).join(' -> ');
 console.log(`Machine: ${cpu}, ${cpus().length} cores; load average ${loadText}`);
 console.log(`Workload A: ${workloads.A.length} documents, ${(flopsPerDocA / 1e6).toFixed(1)} MFLOP each on average; max |Δ| against ${referenceName}\n`);
-console.log('Wall-clock time (medians):\n');
+console.log(`Wall-clock time (medians over ${rounds} rounds of ${repeats} timed pass${repeats === '1' ? '' : 'es'} each):\n`);
 console.log(table('wall'));
 console.log(`\n${ratios('wall')}\n`);
 console.log('CPU time of the process (medians; less sensitive to other load on the machine, but for 2 threads it adds both):\n');
