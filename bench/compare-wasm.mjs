@@ -2,14 +2,14 @@
 // benchmark's workloads, interleaved round by round so that a machine whose speed drifts slows
 // them alike; prints the medians and their ratios to the first.
 //   node bench/compare-wasm.mjs ROUNDS NAME=DIR[:nocache] ...
-// DIR holds han-simd.wasm and its Node glue (web/dist, or a build's bindings/node); ":nocache"
+// DIR holds han-simd.wasm and its Node glue: a package's dist/ (another checkout's web/dist, whose
+// own src/core.js then loads it, so older bindings work), or a build's bindings/node. ":nocache"
 // loads the model with cacheProjections: false. The model and workloads are build-bench/data's
 // (scripts/bench.sh writes them). Each round: workload A one document at a time, then B 5 times.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-
-import { loadModelWith } from '../web/src/core.js';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const [rounds, ...specs] = process.argv.slice(2);
@@ -31,6 +31,10 @@ for (const spec of specs) {
   const [name, location] = spec.split('=');
   const [dir, flag] = location.split(':');
   const glue = ['han-simd.cjs', 'han-simd.js'].map((f) => resolve(dir, f)).find(existsSync);
+  const packageCore = resolve(dir, '../src/core.js');
+  const { loadModelWith } = await import(
+    existsSync(packageCore) ? pathToFileURL(packageCore) : '../web/src/core.js'
+  );
   const platform = {
     instantiate: async () =>
       require(glue)({ wasmBinary: readFileSync(resolve(dir, 'han-simd.wasm')) }),

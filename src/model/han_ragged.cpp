@@ -32,8 +32,25 @@ struct GruScratch {
   std::vector<int> order, at_least;       // sequences by decreasing length, and its counts
   std::vector<int> rows;                  // the input row of each sequence at this step
   std::vector<float> state, next, gates;  // h of each sequence, h', h U + b_rec
-  std::vector<float> inputs;              // the input projections of this step, one row each
+  float touched = 0;                      // keeps the loads of touch_rows
 };
+
+// Loads a value of every 64-byte line of the rows at `rows[i] + offset` (`width` floats each), one
+// row after another, so that their cache misses overlap: at the word level they are rows of the
+// projection cache, scattered over megabytes, and the GRU step, reading one row at a time, waited
+// on each in turn. WebAssembly has no prefetch instruction, hence loads; copying the rows instead
+// costs more in WebAssembly, where memcpy is a loop of 4-byte copies.
+void touch_rows(const float* const* projected, const std::vector<int>& rows, int count, int offset,
+                int width, float& sink) {
+  constexpr int kFloatsPerLine = 16;
+  float sum = 0;
+  for (int i = 0; i < count; ++i) {
+    const float* row = projected[rows[static_cast<size_t>(i)]] + offset;
+    for (int j = 0; j < width; j += kFloatsPerLine) sum += row[j];
+    sum += row[width - 1];
+  }
+  sink += sum;
+}
 
 // gru_forward (reset_after = true, sigmoid) on every sequence of `seq` at once, the backward
 // direction when `reverse`: step t advances each sequence longer than t together, so the
@@ -64,7 +81,6 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
   scratch.state.assign(static_cast<size_t>(count * u), 0.0f);
   scratch.next.resize(scratch.state.size());
   scratch.gates.resize(static_cast<size_t>(count * 3 * u));
-  scratch.inputs.resize(scratch.gates.size());
   scratch.rows.resize(static_cast<size_t>(count));
   const kernels::ConstMatrixView recurrent = const_view(p.recurrent_kernel);
   const float* recurrent_bias = p.bias.row(1).data();
@@ -74,23 +90,20 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
     if (active == 0) break;
     float* state = scratch.state.data();
     float* next = scratch.next.data();
-    float* inputs = scratch.inputs.data();
-    // The step's input projections, copied together first: at the word level they are rows of
-    // the projection cache, scattered over megabytes, and a copy loop waits on all their cache
-    // misses at once where the GRU step, reading one row at a time, waited on each in turn.
     for (int i = 0; i < active; ++i) {
       const int k = order[static_cast<size_t>(i)], length = seq.lengths[static_cast<size_t>(k)];
-      const int row = seq.starts[static_cast<size_t>(k)] + (reverse ? length - 1 - t : t);
-      scratch.rows[static_cast<size_t>(i)] = row;
-      std::copy_n(projected[row] + offset, 3 * u, inputs + i * 3 * u);
+      scratch.rows[static_cast<size_t>(i)] =
+          seq.starts[static_cast<size_t>(k)] + (reverse ? length - 1 - t : t);
     }
+    touch_rows(projected, scratch.rows, active, offset, 3 * u, scratch.touched);
     kernels::selected::gemm({state, active, u, u}, recurrent, recurrent_bias,
                             {scratch.gates.data(), active, 3 * u, 3 * u});
     for (int i = 0; i < active; ++i) {
       float* h_next = next + i * u;
-      kernels::selected::gru_step(inputs + i * 3 * u, scratch.gates.data() + i * 3 * u,
+      const int row = scratch.rows[static_cast<size_t>(i)];
+      kernels::selected::gru_step(projected[row] + offset, scratch.gates.data() + i * 3 * u,
                                   state + i * u, h_next, u);
-      std::copy(h_next, h_next + u, out + scratch.rows[static_cast<size_t>(i)] * out_stride);
+      std::copy(h_next, h_next + u, out + row * out_stride);
     }
     std::swap(scratch.state, scratch.next);
   }
