@@ -225,8 +225,8 @@ HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val
     visit_limits(options.limits, input, [&](auto& value) { value = values[i++]; });
     std::vector<uint8_t> data(bytes["length"].as<size_t>());
     val(emscripten::typed_memory_view(data.size(), data.data())).call<void>("set", bytes);
-    return val(LoadedModel(han::read_model(data.data(), data.size(), options), input,
-                           cache_projections));
+    return val(
+        LoadedModel(han::read_model(data.data(), data.size(), options), input, cache_projections));
   });
 }
 
