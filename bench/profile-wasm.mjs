@@ -5,21 +5,12 @@
 // the profile names the C++ functions; DATA_DIR is what han_reference_model wrote.
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
-import { loadModelWith } from '../web/src/core.js';
+import { loadModelFromBuild } from './wasm-build.mjs';
 
 const [buildDir, dataDir, workload = 'A'] = process.argv.slice(2);
-const require = createRequire(import.meta.url);
-const platform = {
-  instantiate: async () =>
-    require(resolve(buildDir, 'han-simd.js'))({
-      wasmBinary: readFileSync(resolve(buildDir, 'han-simd.wasm')),
-    }),
-  readLocalFile: async (path) => readFileSync(path),
-};
-const model = await loadModelWith(platform, resolve(dataDir, 'reference.han'), { simd: true });
+const model = await loadModelFromBuild(buildDir, resolve(dataDir, 'reference.han'));
 const { A, B } = JSON.parse(readFileSync(resolve(dataDir, 'workloads.json'), 'utf8'));
 const docs = workload === 'B' ? Array(200).fill(B[0]) : [...A, ...A];
 for (const doc of A) model.predictIds(doc); // fills the projection cache, tiers the code up

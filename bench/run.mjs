@@ -11,6 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+import { median } from './systems/measure.mjs';
+
 const TOLERANCE = 1e-4;
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -46,10 +48,6 @@ const systems = [
 ].filter(([name]) => !only || only.split(',').includes(name));
 if (!hasTorch) console.error('PyTorch is not installed (python3-torch): its row is left out');
 
-const median = (values) => {
-  const v = [...values].sort((x, y) => x - y);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 const TIMED = ['batch_docs_per_s', 'single_docs_per_s', 'latency_b_ms'];
 
 const load = [loadavg()];
@@ -155,7 +153,7 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const loadText = load.map((l) => l.map((x) => x.toFixed(1)).join(' ')).join(' -> ');
 console.log(`Machine: ${cpu}, ${cpus().length} cores; load average ${loadText}`);
 console.log(`Workload A: ${workloads.A.length} documents, ${(flopsPerDocA / 1e6).toFixed(1)} MFLOP each on average; max |Δ| against ${referenceName}\n`);
-console.log(`Wall-clock time (medians over ${rounds} rounds of ${repeats} timed pass${repeats === '1' ? '' : 'es'} each):\n`);
+console.log(`Wall-clock time (medians over ${rounds} round${rounds === 1 ? '' : 's'} of ${repeats} timed pass${repeats === '1' ? '' : 'es'} each):\n`);
 console.log(table('wall'));
 console.log(`\n${ratios('wall')}\n`);
 console.log('CPU time of the process (medians; less sensitive to other load on the machine, but for 2 threads it adds both):\n');

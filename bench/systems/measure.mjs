@@ -25,7 +25,7 @@ export function readData(dir) {
 
 export const fileSize = (path) => statSync(path).size;
 
-const median = (values) => {
+export const median = (values) => {
   const v = [...values].sort((x, y) => x - y);
   const n = v.length;
   return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;

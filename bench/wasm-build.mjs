@@ -1,0 +1,25 @@
+// Loads a model with a han-wasm SIMD build other than the package's own: a directory holding
+// han-simd.wasm and its Node glue, either another checkout's web/dist (loaded by that checkout's
+// src/core.js, so that older bindings work) or a build tree's bindings/node (loaded by this
+// checkout's core.js). Used by compare-wasm.mjs and profile-wasm.mjs.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+export async function loadModelFromBuild(dir, modelPath, options = {}) {
+  const glue = ['han-simd.cjs', 'han-simd.js'].map((f) => resolve(dir, f)).find(existsSync);
+  if (!glue) throw new Error(`${dir} holds no han-simd.cjs or han-simd.js`);
+  const packageCore = resolve(dir, '../src/core.js');
+  const { loadModelWith } = await import(
+    existsSync(packageCore) ? pathToFileURL(packageCore) : '../web/src/core.js'
+  );
+  const platform = {
+    instantiate: async () =>
+      require(glue)({ wasmBinary: readFileSync(resolve(dir, 'han-simd.wasm')) }),
+    readLocalFile: async (path) => readFileSync(path),
+  };
+  return loadModelWith(platform, modelPath, { simd: true, ...options });
+}
