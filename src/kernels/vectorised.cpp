@@ -238,8 +238,8 @@ void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y)
     gemm_rows<4>(x.data + r * x.stride, x.stride, w, bias, y.data + r * y.stride, y.stride);
   }
   // The last 2 or 3 rows as one more tile of 4 ending at the last row, as for the columns: it
-  // recomputes a row or two to the same values, at twice the speed per multiply-add of single
-  // rows (the recurrent products of a document's few sentences often end this way).
+  // recomputes a row or two to the same values, but each load of W feeds four rows instead of
+  // one (the recurrent products of a document's few sentences often end this way).
   if (x.rows - r >= 2 && x.rows >= 4) {
     const int last = x.rows - 4;
     gemm_rows<4>(x.data + last * x.stride, x.stride, w, bias, y.data + last * y.stride, y.stride);

@@ -23,9 +23,9 @@ export interface LoadOptions {
   limits?: Limits;
   /**
    * Look the word encoder's input projections up per word instead of computing them (default
-   * true): several times faster, for vocabulary × 6 × units floats of memory (36 MB for 30,000
-   * words and 50 units), touched only for words seen. Models whose encoders are not GRUs with
-   * reset_after at both levels never use it.
+   * true): 2.6 times as fast on the reference HAN (docs/benchmarks.md), for vocabulary × 6 ×
+   * units floats of memory (36 MB for 30,000 words and 50 units), touched only for words seen.
+   * Models whose encoders are not GRUs with reset_after at both levels never use it.
    */
   cacheProjections?: boolean;
 }

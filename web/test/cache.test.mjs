@@ -3,19 +3,14 @@
 // made, and predictions fill it, one row per distinct word. Drives the bindings directly, as
 // src/core.js does.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
+import { instantiate } from './helpers/bindings.mjs';
 import { fixtureBytes } from './helpers/fixtures.mjs';
-
-const require = createRequire(import.meta.url);
 
 for (const variant of ['simd', 'baseline']) {
   test(`${variant}: predictions fill the cache of a model on the ragged path`, async () => {
-    const createHanModule = require(`../dist/han-${variant}.cjs`);
-    const wasmBinary = readFileSync(new URL(`../dist/han-${variant}.wasm`, import.meta.url));
-    const wasm = await createHanModule({ wasmBinary });
+    const wasm = await instantiate(variant);
 
     const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true, wasm.defaultLimits(), true).value;
     assert.equal(model.cachedWords(), 0); // the golden cases ran before the cache was made
