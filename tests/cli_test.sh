@@ -40,9 +40,10 @@ expect_error() {
 check "han --help" "$han" --help >/dev/null
 check "predict --help" bash -c "'$han' predict --help | grep -q 'usage: han predict MODEL'"
 check "inspect --help" bash -c "'$han' inspect --help | grep -q 'usage: han inspect MODEL'"
-expect_error "unknown command" 2 "unknown command 'fly'" fly
-expect_error "unknown option" 2 "unknown option '--colour'" predict "$model" --colour
-expect_error "bad format" 2 "--format must be json or text" predict "$model" --format xml
+expect_error "unknown command" 2 "^han: unknown command 'fly'" fly
+expect_error "unknown option" 2 "^han predict: unknown option '--colour'" predict "$model" --colour
+expect_error "bad format" 2 "^han predict: --format must be json or text" predict "$model" --format xml
+expect_error "bad number" 2 "^han experiment: --lr expects a number from" experiment select --lr fast
 
 # --- predict: JSON whose weights sum to 1 and whose byte offsets slice the input exactly
 text='Alpha bravo charlie delta. Echo « foxtrot » golf! Hotel ünknown india 🎬.'

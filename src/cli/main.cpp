@@ -524,13 +524,14 @@ training:
 The result is deterministic for a given seed and thread count.
 )";
 
-double parse_number(const std::string& value, const std::string& flag, double lo, double hi) {
+double parse_number(const std::string& value, const std::string& command, const std::string& flag,
+                    double lo, double hi) {
   char* end = nullptr;
   const double x = std::strtod(value.c_str(), &end);
   if (value.empty() || *end != '\0' || !(x >= lo && x <= hi)) {
     std::ostringstream message;
-    message << flag << " expects a number from " << lo << " to " << hi << ", found '" << value
-            << "'";
+    message << "han " << command << ": " << flag << " expects a number from " << lo << " to " << hi
+            << ", found '" << value << "'";
     throw UsageError(message.str());
   }
   return x;
@@ -596,7 +597,7 @@ han::TrainOptions train_options(const Args& args) {
     return parse_count(args.get(flag, ""), "train", "--" + flag, fallback);
   };
   auto number = [&](const std::string& flag, const char* fallback, double lo, double hi) {
-    return parse_number(args.get(flag, fallback), "--" + flag, lo, hi);
+    return parse_number(args.get(flag, fallback), "train", "--" + flag, lo, hi);
   };
   han::TrainOptions o;
   o.train_path = args.positional()[0];
@@ -753,7 +754,7 @@ int cmd_pretrain(const std::vector<std::string>& argv) {
   o.epochs = static_cast<int>(count("epochs", 3));
   o.min_count = count("min-count", 5);
   o.max_vocabulary = count("max-vocab", 200000);
-  o.learning_rate = parse_number(args.get("lr", "0.025"), "--lr", 1e-6, 1);
+  o.learning_rate = parse_number(args.get("lr", "0.025"), "pretrain", "--lr", 1e-6, 1);
   o.seed = static_cast<uint32_t>(count("seed", 1));
   if (o.dimension > han::kMaxDimension) throw UsageError("han pretrain: --dim is limited to 4096");
 
@@ -961,9 +962,10 @@ int cmd_experiment(const std::vector<std::string>& argv) {
   o.test_samples = count("test", 500);
   o.epochs = count("epochs", 10);
   o.batch_size = count("batch-size", 32);
-  o.optimizer.learning_rate = parse_number(args.get("lr", "0.01"), "--lr", 1e-9, 10);
-  o.optimizer.clip_norm = parse_number(args.get("clip", "1"), "--clip", 0, 1e9);
-  o.seed = static_cast<uint32_t>(parse_number(args.get("seed", "1"), "--seed", 0, 4294967295.0));
+  o.optimizer.learning_rate = parse_number(args.get("lr", "0.01"), "experiment", "--lr", 1e-9, 10);
+  o.optimizer.clip_norm = parse_number(args.get("clip", "1"), "experiment", "--clip", 0, 1e9);
+  o.seed = static_cast<uint32_t>(
+      parse_number(args.get("seed", "1"), "experiment", "--seed", 0, 4294967295.0));
 
   o.validate();
   const double variance = han::target_variance(o.task);
@@ -1040,11 +1042,11 @@ int main(int argc, char** argv) {
   auto command = commands.find(args[0]);
   try {
     if (command == commands.end()) {
-      throw UsageError("unknown command '" + args[0] + "' (see 'han --help')");
+      throw UsageError("han: unknown command '" + args[0] + "' (see 'han --help')");
     }
     return command->second(std::vector<std::string>(args.begin() + 1, args.end()));
   } catch (const UsageError& e) {
-    std::cerr << "han: " << e.what() << "\n";
+    std::cerr << e.what() << "\n";  // it names the command: "han predict: ..."
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "han: error: " << e.what() << "\n";
