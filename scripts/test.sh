@@ -17,6 +17,13 @@ build_native build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELW
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-test --output-on-failure -j "$(nproc)"
 
+if [ "$(uname -m)" = x86_64 ]; then
+  echo "== the SSE2 kernels (x86-64 without AVX), which the build above does not compile"
+  cmake -S . -B build-sse2 -DCMAKE_BUILD_TYPE=Release -DHAN_NATIVE_ARCH=OFF -DHAN_BUILD_CLI=OFF >/dev/null
+  cmake --build build-sse2 -j "$(nproc)" --target han_kernel_tests
+  build-sse2/han_kernel_tests
+fi
+
 echo "== fuzzing: each libFuzzer target for a minute from its seeds, under ASan + UBSan"
 scripts/fuzz.sh all 60
 
