@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 
 import { heapState, instantiate } from './helpers/bindings.mjs';
-
 import { fixtureBytes } from './helpers/fixtures.mjs';
+import { random } from './helpers/random.mjs';
 
 // A period: 1,500 predictions, one in 500 reading one of the large texts. The heap is measured
 // after each; the first one warms up.
@@ -23,15 +23,6 @@ const HEAVY_EVERY = 500;
 const periods = process.argv.includes('--long') ? 67 : 2;
 const iterations = periods * PERIOD;
 
-// A small deterministic generator (mulberry32), so every run reads the same texts.
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 const next = random(20240601);
 const pick = (list) => list[Math.floor(next() * list.length)];
 

@@ -119,5 +119,28 @@ export async function accessibilityViolations(page) {
 }
 
 /** Saves a screenshot of the whole page (only the window with fullPage: false) to test-artifacts/. */
+// Opens demo/embed.html and waits until every <han-highlight> on it shows its prediction.
+export async function openEmbedPage(session) {
+  const page = await session.newPage('/demo/embed.html');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('han-highlight')].every((element) => element.prediction),
+  );
+  return page;
+}
+
+// Resolves at the next `prediction` event of the element at `selector`; call it before the
+// change that fires the event.
+export function nextPrediction(page, selector) {
+  return page.evaluate(
+    (target) =>
+      new Promise((resolve) =>
+        document.querySelector(target).addEventListener('prediction', () => resolve(), {
+          once: true,
+        }),
+      ),
+    selector,
+  );
+}
+
 export const screenshot = (page, name, { fullPage = true } = {}) =>
   page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });

@@ -5,19 +5,13 @@ import { test } from 'node:test';
 import {
   accessibilityViolations,
   browserSession,
+  nextPrediction,
+  openEmbedPage,
   screenshot,
   wordsOf,
 } from './browser.mjs';
 
 const session = browserSession();
-
-async function openEmbed(viewport) {
-  const page = await session.newPage('/demo/embed.html', viewport);
-  await page.waitForFunction(() =>
-    [...document.querySelectorAll('han-highlight')].every((element) => element.prediction),
-  );
-  return page;
-}
 
 // What an element shows: its label line, its words, its view.
 const shown = (page, id) =>
@@ -30,7 +24,7 @@ const shown = (page, id) =>
   }));
 
 test('the embed page renders each element with its text, label and words', async () => {
-  const page = await openEmbed();
+  const page = await openEmbedPage(session);
   for (const [id, view] of [
     ['embed-positive', 'combined'],
     ['embed-negative', 'sentence'],
@@ -54,23 +48,16 @@ test('the embed page renders each element with its text, label and words', async
 });
 
 test('the embedded reviews get the labels they deserve', async () => {
-  const page = await openEmbed();
+  const page = await openEmbedPage(session);
   assert.match((await shown(page, 'embed-positive')).label, /^positive, /);
   assert.match((await shown(page, 'embed-negative')).label, /^negative, /);
 });
 
 test('the element follows changes to its text and its view, and shows markup as text', async () => {
-  const page = await openEmbed();
+  const page = await openEmbedPage(session);
   const markup =
     'Alpha <img src=x onerror="window.ran = true"> bravo. <script>window.ran = true</script>';
-  const changed = page.evaluate(
-    () =>
-      new Promise((resolve) =>
-        document
-          .querySelector('#embed-positive')
-          .addEventListener('prediction', resolve, { once: true }),
-      ),
-  );
+  const changed = nextPrediction(page, '#embed-positive');
   await page.$eval(
     '#embed-positive',
     (element, text) => {
@@ -89,7 +76,7 @@ test('the element follows changes to its text and its view, and shows markup as 
 });
 
 test('an element whose model cannot load keeps its text and fires error', async () => {
-  const page = await openEmbed();
+  const page = await openEmbedPage(session);
   const message = await page.evaluate(async () => {
     const element = document.createElement('han-highlight');
     element.setAttribute('model', 'missing.han');

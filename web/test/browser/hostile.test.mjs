@@ -15,7 +15,7 @@ import {
 import { repo } from '../helpers/fixtures.mjs';
 import { CONTENT_SECURITY_POLICY } from '../../../scripts/serve.mjs';
 
-import { browserSession, wordsOf } from './browser.mjs';
+import { browserSession, nextPrediction, openEmbedPage, wordsOf } from './browser.mjs';
 
 const session = browserSession({ model: hostileModel() });
 
@@ -133,18 +133,8 @@ test('the demo’s downloads keep the labels and the review as text', async () =
 });
 
 test('<han-highlight> shows the labels and its text as text and runs nothing', async () => {
-  const page = await session.newPage('/demo/embed.html');
-  await page.waitForFunction(() =>
-    [...document.querySelectorAll('han-highlight')].every((element) => element.prediction),
-  );
-  const changed = page.evaluate(
-    () =>
-      new Promise((resolve) =>
-        document
-          .querySelector('#embed-positive')
-          .addEventListener('prediction', resolve, { once: true }),
-      ),
-  );
+  const page = await openEmbedPage(session);
+  const changed = nextPrediction(page, '#embed-positive');
   await page.$eval(
     '#embed-positive',
     (element, text) => (element.textContent = text),

@@ -2,6 +2,7 @@
 // special to JavaScript objects: a page must show all of it as text. Its output bias makes the
 // first label, an <img> with an onerror handler, the verdict.
 import { writeModel } from './hanfile.mjs';
+import { random } from './random.mjs';
 
 export const hostileLabels = [
   '<img src=x onerror="window.ran = \'label\'; alert(1)">',
@@ -35,15 +36,6 @@ export const hostileVocabulary = [
 export const hostileReview =
   'Alpha <img src=x onerror="window.ran = 1"> bravo script! <script>window.ran = 2</script> ' +
   'alert(1) img onerror constructor __proto__. <b>bold</b> &amp; javascript:alert(1)?';
-
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 export function hostileModel() {
   const next = random(7);
