@@ -36,7 +36,8 @@ inline Vec mul(Vec a, Vec b) {
 inline Vec div(Vec a, Vec b) {
   return wasm_f32x4_div(a, b);
 }
-// a b + c. Fused multiply-add is only in relaxed SIMD, which engines do not enable by default.
+// a b + c. Fused multiply-add is only in relaxed SIMD, which Emscripten 3.1.6 encodes as the
+// proposal's early opcode that engines now reject (docs/benchmarks.md).
 inline Vec mul_add(Vec a, Vec b, Vec c) {
   return add(mul(a, b), c);
 }
