@@ -133,10 +133,16 @@ function ratios(clock) {
   const native1 = find('han native', (r) => r.threads === 1);
   const native2 = find('han native', (r) => r.threads === 2);
   const lines = [];
+  // The ratio of the medians, and in wall-clock time also the ratio within each round, whose two
+  // systems ran minutes apart rather than up to a whole run: its spread shows the machine's noise.
   const ratio = (label, a, b, key, invert = false) => {
     if (!a || !b) return;
-    const x = invert ? m(b)[key] / m(a)[key] : m(a)[key] / m(b)[key];
-    lines.push(`- ${label}: ${x.toFixed(2)}×`);
+    const of = (x, y) => (invert ? y[key] / x[key] : x[key] / y[key]);
+    const perRound =
+      clock === 'wall' && rounds > 1
+        ? ` (rounds: ${a.rounds.map((x, i) => of(x, b.rounds[i]).toFixed(2)).join(', ')})`
+        : '';
+    lines.push(`- ${label}: ${of(m(a), m(b)).toFixed(2)}×${perRound}`);
   };
   for (const [name, prefix] of [['onnxruntime-web', 'onnxruntime'], ['TensorFlow.js', 'TensorFlow']]) {
     ratio(`han-wasm SIMD / ${name}, docs/s in batches of 32`, wasm, find(prefix), 'batch_docs_per_s');
