@@ -1,7 +1,8 @@
 // The kernel micro-benchmarks in WebAssembly (Node), next to the roofline measured the same way:
 //   node bench/kernels-wasm.mjs BUILD_DIR      # BUILD_DIR/kernels_bench_wasm.{js,wasm}, SIMD
 // For each: the median of 7 timings of enough calls for about 50 ms each, in CPU time of the
-// process (the machine may be shared; the loops are single-threaded).
+// process (the machine may be shared; the loops are single-threaded); its share of the peak from
+// timings beside the peak loop's (shareOfPeak).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -26,7 +27,8 @@ function warmUp(kernel, vectorised) {
   while (cpuSeconds() - start < 0.3) run(kernel, vectorised, 10);
 }
 
-function rate(kernel, vectorised) {
+// The number of calls that take about 50 ms.
+function callsFor(kernel, vectorised) {
   warmUp(kernel, vectorised);
   let calls = 1;
   for (;;) {
@@ -35,24 +37,45 @@ function rate(kernel, vectorised) {
     if (cpuSeconds() - start > 5e-3) break;
     calls *= 2;
   }
-  calls *= 10;
-  const rates = [];
-  for (let r = 0; r < 7; ++r) {
-    const start = cpuSeconds();
-    const work = run(kernel, vectorised, calls);
-    rates.push((work * calls) / (cpuSeconds() - start));
-  }
-  return rates.sort((a, b) => a - b)[3];
+  return calls * 10;
 }
 
-const peak = rate(4, 1);
+// Work per second of one timing of `calls` calls.
+function timing(kernel, vectorised, calls) {
+  const start = cpuSeconds();
+  const work = run(kernel, vectorised, calls);
+  return (work * calls) / (cpuSeconds() - start);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1];
+
+// The median of 7 timings.
+function rate(kernel, vectorised) {
+  const calls = callsFor(kernel, vectorised);
+  return median(Array.from({ length: 7 }, () => timing(kernel, vectorised, calls)));
+}
+
+// The machine's speed drifts within seconds here, so a kernel's share of the peak is the median of
+// 7 ratios of a timing of the kernel to a timing of the peak loop right before it.
+function shareOfPeak(kernel, peakCalls) {
+  const calls = callsFor(kernel, 1);
+  return median(
+    Array.from({ length: 7 }, () => {
+      const peak = timing(4, 1, peakCalls);
+      return timing(kernel, 1, calls) / peak;
+    }),
+  );
+}
+
+const peakCalls = callsFor(4, 1);
+const peak = median(Array.from({ length: 7 }, () => timing(4, 1, peakCalls)));
 const bandwidth = [5, 6, 7].map((k) => rate(k, 1));
 console.log(`roofline: peak ${(peak / 1e9).toFixed(1)} GFLOP/s; read bandwidth ` +
   ['32 KB', '1 MB', '64 MB'].map((s, i) => `${s} ${(bandwidth[i] / 1e9).toFixed(1)} GB/s`).join(', '));
 const kernels = [['gemv', 0], ['gemm', 1], ['attention', 2], ['step', 3]];
-console.log('| kernel | reference GFLOP/s | vectorised GFLOP/s | % of peak |');
+console.log('| kernel | reference GFLOP/s | vectorised GFLOP/s | % of peak (timed beside it) |');
 console.log('|---|---|---|---|');
 for (const [name, k] of kernels) {
-  const reference = rate(k, 0), vectorised = rate(k, 1);
-  console.log(`| ${name} | ${(reference / 1e9).toFixed(2)} | ${(vectorised / 1e9).toFixed(2)} | ${((100 * vectorised) / peak).toFixed(0)}% |`);
+  const reference = rate(k, 0), vectorised = rate(k, 1), share = shareOfPeak(k, peakCalls);
+  console.log(`| ${name} | ${(reference / 1e9).toFixed(2)} | ${(vectorised / 1e9).toFixed(2)} | ${(100 * share).toFixed(0)}% |`);
 }
