@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
+import { median } from './systems/measure.mjs';
+
 const dir = resolve(process.argv[2] ?? 'build-wasm/bench');
 const require = createRequire(import.meta.url);
 const create = require(`${dir}/kernels_bench_wasm.js`);
@@ -46,8 +48,6 @@ function timing(kernel, vectorised, calls) {
   const work = run(kernel, vectorised, calls);
   return (work * calls) / (cpuSeconds() - start);
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1];
 
 // The median of 7 timings.
 function rate(kernel, vectorised) {

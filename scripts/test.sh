@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: builds the native tree once, under ASan + UBSan, and runs the suites, fuzzes the
+# Runs every test: builds the native tree once, under ASan + UBSan, and runs the suites (and the
+# kernel tests again on the SSE2 path, in a small build for any x86-64), fuzzes the
 # loader, the tokenizer and predict for a minute each (scripts/fuzz.sh), then builds the
 # WebAssembly variants and tests the han-wasm npm package (web/) with Node, then the demo page and
 # <han-highlight> in headless Chromium. Installs what is missing with apt-get.
