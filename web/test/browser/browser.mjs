@@ -118,7 +118,6 @@ export async function accessibilityViolations(page) {
   });
 }
 
-/** Saves a screenshot of the whole page (only the window with fullPage: false) to test-artifacts/. */
 // Opens demo/embed.html and waits until every <han-highlight> on it shows its prediction.
 export async function openEmbedPage(session) {
   const page = await session.newPage('/demo/embed.html');
@@ -142,5 +141,6 @@ export function nextPrediction(page, selector) {
   );
 }
 
+/** Saves a screenshot of the whole page (only the window with fullPage: false) to test-artifacts/. */
 export const screenshot = (page, name, { fullPage = true } = {}) =>
   page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });
