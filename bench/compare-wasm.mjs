@@ -4,7 +4,8 @@
 //   node bench/compare-wasm.mjs ROUNDS NAME=DIR[:nocache] ...
 // DIR is a build as wasm-build.mjs takes it (another checkout's web/dist, or a build tree's
 // bindings/node); ":nocache" loads the model with cacheProjections: false. The model and
-// workloads are build-bench/data's (scripts/bench.sh writes them). Each round: workload A one document at a time, then B 5 times.
+// workloads are build-bench/data's (scripts/bench.sh writes them). Each round: workload A one
+// document at a time, then B 5 times.
 import { readFileSync } from 'node:fs';
 
 import { median } from './systems/measure.mjs';

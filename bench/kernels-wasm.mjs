@@ -2,7 +2,7 @@
 //   node bench/kernels-wasm.mjs BUILD_DIR      # BUILD_DIR/kernels_bench_wasm.{js,wasm}, SIMD
 // For each: the median of 7 timings of enough calls for about 50 ms each, in CPU time of the
 // process (the machine may be shared; the loops are single-threaded); its share of the peak from
-// timings beside the peak loop's (shareOfPeak).
+// timings beside the peak loop's (besidePeak).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -55,16 +55,18 @@ function rate(kernel, vectorised) {
   return median(Array.from({ length: 7 }, () => timing(kernel, vectorised, calls)));
 }
 
-// The machine's speed drifts within seconds here, so a kernel's share of the peak is the median of
-// 7 ratios of a timing of the kernel to a timing of the peak loop right before it.
-function shareOfPeak(kernel, peakCalls) {
+// The vectorised kernel's rate, and its share of the peak: the machine's speed drifts within
+// seconds here, so the share is the median of 7 ratios of a timing of the kernel to a timing of
+// the peak loop right before it.
+function besidePeak(kernel, peakCalls) {
   const calls = callsFor(kernel, 1);
-  return median(
-    Array.from({ length: 7 }, () => {
-      const peak = timing(4, 1, peakCalls);
-      return timing(kernel, 1, calls) / peak;
-    }),
-  );
+  const rates = [], shares = [];
+  for (let r = 0; r < 7; ++r) {
+    const peak = timing(4, 1, peakCalls);
+    rates.push(timing(kernel, 1, calls));
+    shares.push(rates[r] / peak);
+  }
+  return { vectorised: median(rates), share: median(shares) };
 }
 
 const peakCalls = callsFor(4, 1);
@@ -76,6 +78,6 @@ const kernels = [['gemv', 0], ['gemm', 1], ['attention', 2], ['step', 3]];
 console.log('| kernel | reference GFLOP/s | vectorised GFLOP/s | % of peak (timed beside it) |');
 console.log('|---|---|---|---|');
 for (const [name, k] of kernels) {
-  const reference = rate(k, 0), vectorised = rate(k, 1), share = shareOfPeak(k, peakCalls);
+  const reference = rate(k, 0), { vectorised, share } = besidePeak(k, peakCalls);
   console.log(`| ${name} | ${(reference / 1e9).toFixed(2)} | ${(vectorised / 1e9).toFixed(2)} | ${(100 * share).toFixed(0)}% |`);
 }
