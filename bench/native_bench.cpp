@@ -102,7 +102,7 @@ class Runner {
       const size_t begin = part == 0 ? first : ends[part - 1], end = ends[part];
       const std::vector<han::Document> slice(docs.begin() + begin, docs.begin() + end);
       const std::vector<han::HanOutput<float>> results =
-          han::han_forward_batch(model_.params, slice, model_.projection_cache.value.get());
+          han::han_forward_batch(model_.params, slice, {model_.projection_cache.value.get()});
       for (size_t i = 0; i < results.size(); ++i) {
         const han::RowVector<float>& p = results[i].probabilities;
         out[begin + i].assign(p.data(), p.data() + p.size());

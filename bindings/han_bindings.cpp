@@ -9,6 +9,7 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -74,6 +75,7 @@ val prediction_object(const han::Prediction& prediction) {
   object.set("label", prediction.label);
   object.set("probabilities", probabilities);
   object.set("truncated", prediction.truncated);
+  object.set("sentencesReused", prediction.sentences_reused);
   object.set("sentences", sentences);
   return object;
 }
@@ -134,9 +136,10 @@ val float32_to_js(const float* values, size_t size) {
 class LoadedModel {
  public:
   HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits,
-                                bool cache_projections)
+                                bool cache_projections, size_t sentence_cache_bytes)
       : model_(std::move(model)), limits_(limits) {
     if (cache_projections) model_.cache_input_projections();
+    model_.cache_sentences(sentence_cache_bytes);
     han::visit_han_params(model_.params, [this](const std::string&, han::Matrix<float>& m, bool) {
       parameters_ += static_cast<double>(m.size());
     });
@@ -146,6 +149,25 @@ class LoadedModel {
   val predict(const val& text) const {
     return outcome([&] {
       return prediction_object(model_.predict(utf8_from_js(text, limits_.max_text_bytes), limits_));
+    });
+  }
+
+  // texts: an array of JavaScript strings; one batch (Model::predict_batch), one array of
+  // predictions, or one error for all.
+  val predict_batch(const val& texts) const {
+    return outcome([&] {
+      const size_t count = texts["length"].as<size_t>();
+      std::vector<std::string> utf8;
+      utf8.reserve(count);
+      for (size_t i = 0; i < count; ++i) {
+        utf8.push_back(utf8_from_js(texts[i], limits_.max_text_bytes));
+      }
+      const std::vector<han::Prediction> predictions =
+          model_.predict_batch(std::vector<std::string_view>(utf8.begin(), utf8.end()), limits_);
+      val array = val::array();
+      for (size_t i = 0; i < predictions.size(); ++i)
+        array.set(i, prediction_object(predictions[i]));
+      return array;
     });
   }
 
@@ -177,6 +199,7 @@ class LoadedModel {
       object.set("sentenceWeights",
                  float32_to_js(out.sentence_weights.data(), out.sentence_weights.size()));
       object.set("wordWeights", float32_to_js(words.data(), words.size()));
+      object.set("sentencesReused", out.sentences_reused);
       return object;
     });
   }
@@ -187,6 +210,12 @@ class LoadedModel {
   int32_t cached_words() const {
     const han::InputProjectionCache* cache = model_.projection_cache.value.get();
     return cache ? cache->filled_rows() : 0;
+  }
+
+  // The bytes the sentence cache holds (0 without one): the tests check its bound with it.
+  double cached_sentence_bytes() const {
+    const han::SentenceCache* cache = model_.sentence_cache.value.get();
+    return cache ? static_cast<double>(cache->bytes()) : 0;
   }
 
   HAN_ONCE_PER_LOAD val info() const {
@@ -211,10 +240,11 @@ class LoadedModel {
 };
 
 // bytes: the model file as a Uint8Array; limits: a Uint32Array of every limit (see visit_limits);
-// cache_projections: whether predictions use the input projection cache.
+// cache_projections: whether predictions use the input projection cache; sentence_cache_bytes:
+// the bound of the sentence cache (0: none).
 // Allocating the copy in C++ turns a model too large for the heap into a catchable std::bad_alloc.
 HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val& limits,
-                                 bool cache_projections) {
+                                 bool cache_projections, double sentence_cache_bytes) {
   return outcome([&] {
     han::LoadOptions options;
     options.verify_golden = verify_golden;
@@ -225,8 +255,8 @@ HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val
     visit_limits(options.limits, input, [&](auto& value) { value = values[i++]; });
     std::vector<uint8_t> data(bytes["length"].as<size_t>());
     val(emscripten::typed_memory_view(data.size(), data.data())).call<void>("set", bytes);
-    return val(
-        LoadedModel(han::read_model(data.data(), data.size(), options), input, cache_projections));
+    return val(LoadedModel(han::read_model(data.data(), data.size(), options), input,
+                           cache_projections, static_cast<size_t>(sentence_cache_bytes)));
   });
 }
 
@@ -235,9 +265,11 @@ HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val
 EMSCRIPTEN_BINDINGS(han) {
   emscripten::class_<LoadedModel>("LoadedModel")
       .function("predict", &LoadedModel::predict)
+      .function("predictBatch", &LoadedModel::predict_batch)
       .function("predictIds", &LoadedModel::predict_ids)
       .function("info", &LoadedModel::info)
-      .function("cachedWords", &LoadedModel::cached_words);
+      .function("cachedWords", &LoadedModel::cached_words)
+      .function("cachedSentenceBytes", &LoadedModel::cached_sentence_bytes);
   emscripten::function("loadModel", &load_model);
   emscripten::function("defaultLimits", &default_limits);
 }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 han=build/han
 out=fuzz/corpus
 rm -rf "$out"
-mkdir -p "$out/load_model" "$out/tokenize" "$out/predict"
+mkdir -p "$out/load_model" "$out/tokenize" "$out/predict" "$out/edit"
 
 for name in gru_reset_after lstm mixed unidirectional; do
   cp "tests/fixtures/$name.han" "$out/load_model/$name.han"
@@ -38,5 +38,14 @@ for text in "${texts[@]}"; do
   printf "\\x0$((i % 5))%s" "$text" >"$out/predict/text$i-model$((i % 5))"
   printf '\x93%s' "$text" >"$out/predict/text$i-limits"
   i=$((i + 1))
+done
+
+# Edit sequences (fuzz/edit.cpp): the model byte, then (operation, position, length[, text])
+# edits: insert a review, change a word in its middle, append a sentence, paste it, delete.
+review='The cast is superb. The plot makes no sense. I loved it anyway!'
+length=$(printf '%02x' "${#review}")
+for model in 0 1; do
+  printf "\\x0$model\\x00\\x00\\x$length%s\\x00\\x80\\x04 not\\x00\\xff\\x0d Avoid it now.%b" "$review" \
+    '\x02\x40\x00\x01\x20\x10\x03\x60\x00' >"$out/edit/review-model$model"
 done
 du -sh "$out"

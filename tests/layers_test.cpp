@@ -348,7 +348,7 @@ TEST(Han, DocumentsRunTogetherGiveWhatEachGivesAlone) {
       // ids) and read by the second, changes nothing.
       InputProjectionCache cache(c);
       for (int run = 0; run < 2; ++run) {
-        const std::vector<HanOutput<float>> cached = han_forward_batch(p, docs, &cache);
+        const std::vector<HanOutput<float>> cached = han_forward_batch(p, docs, {&cache});
         EXPECT_EQ(cache.filled_rows(), 10);
         for (size_t d = 0; d < docs.size(); ++d) {
           EXPECT_LT((cached[d].probabilities - together[d].probabilities).cwiseAbs().maxCoeff(),
@@ -396,7 +396,7 @@ TEST(Han, ThreadsShareTheProjectionCache) {
   std::vector<std::thread> threads;
   for (auto& result : results) {
     threads.emplace_back([&] {
-      for (const Document& doc : docs) result.push_back(han_forward(p, doc, &cache));
+      for (const Document& doc : docs) result.push_back(han_forward(p, doc, {&cache}));
     });
   }
   for (std::thread& t : threads) t.join();

@@ -99,6 +99,7 @@ struct HanOutput {
   RowVector<T> probabilities;
   RowVector<T> sentence_weights;           // one per sentence of the input
   std::vector<RowVector<T>> word_weights;  // one row per sentence, one weight per word
+  size_t sentences_reused = 0;             // sentences whose word level the SentenceCache gave
 };
 
 namespace detail {
@@ -250,25 +251,37 @@ class InputProjectionCache {
   std::unique_ptr<std::atomic<uint8_t>[]> state_;
 };
 
+class SentenceCache;
+class WorkerPool;
+
+// What the float path may use besides the weights, each optional (null): caches made for these
+// same weights, and threads. Every choice gives the same result, bit for bit.
+struct RaggedOptions {
+  InputProjectionCache* projections = nullptr;  // the word encoder's input products as lookups
+  SentenceCache* sentences = nullptr;           // the word level of sentences seen before
+  WorkerPool* pool = nullptr;                   // the word level of a batch's sentences in parallel
+};
+
 namespace detail {
 
 // han_forward of several documents at once for float, on the kernels (han_ragged.cpp): the word
-// level runs every sentence of every document as one ragged batch (one input product for all
-// words, the recurrences stepped together), then the sentence level every document as one.
-// For configurations that runs_ragged accepts, on docs[0, count); `cache` may be null.
+// level runs every sentence of every document (that the sentence cache does not have) as one
+// ragged batch, or one per thread of the pool (one input product for all words, the recurrences
+// stepped together), then the sentence level every document as one.
+// For configurations that runs_ragged accepts, on docs[0, count).
 std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, const Document* docs,
-                                                 size_t count, InputProjectionCache* cache);
+                                                 size_t count, const RaggedOptions& options);
 
 }  // namespace detail
 
-// The HAN on one document. For float, `cache` (null, or used with these same parameters only)
-// replaces the word encoder's input products by lookups.
+// The HAN on one document. For float, `options` (caches made for these same parameters, a pool)
+// save work on the ragged path and never change the result.
 template <typename T>
 HanOutput<T> han_forward(const HanParams<T>& p, const Document& doc,
-                         InputProjectionCache* cache = nullptr) {
+                         const RaggedOptions& options = {}) {
   if constexpr (std::is_same_v<T, float>) {
     if (detail::runs_ragged(p.config)) {
-      return std::move(detail::han_forward_ragged(p, &doc, 1, cache)[0]);
+      return std::move(detail::han_forward_ragged(p, &doc, 1, options)[0]);
     }
   }
   return detail::han_forward_layers(p, doc);
@@ -278,10 +291,10 @@ HanOutput<T> han_forward(const HanParams<T>& p, const Document& doc,
 template <typename T>
 std::vector<HanOutput<T>> han_forward_batch(const HanParams<T>& p,
                                             const std::vector<Document>& docs,
-                                            InputProjectionCache* cache = nullptr) {
+                                            const RaggedOptions& options = {}) {
   if constexpr (std::is_same_v<T, float>) {
     if (detail::runs_ragged(p.config)) {
-      return detail::han_forward_ragged(p, docs.data(), docs.size(), cache);
+      return detail::han_forward_ragged(p, docs.data(), docs.size(), options);
     }
   }
   std::vector<HanOutput<T>> out;

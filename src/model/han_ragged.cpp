@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/worker_pool.h"
 #include "model/han.h"
+#include "model/sentence_cache.h"
 
 namespace han::detail {
 namespace {
@@ -109,17 +111,6 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
   }
 }
 
-// Working memory of han_forward_ragged, kept per thread from call to call: once it has grown to
-// the largest batch, the hot path allocates only its outputs.
-struct RaggedScratch {
-  RaggedSequences words, sentences;
-  std::vector<float> inputs, projected, cache_miss, word_states, sentence_vectors, sentence_states;
-  std::vector<const float*> projected_rows;    // of each input row, into the cache or `projected`
-  std::vector<std::pair<int, size_t>> copied;  // rows the cache could not give: row, offset
-  std::vector<float> word_weights, sentence_weights, documents;
-  GruScratch gru;
-};
-
 // x W + b_in of each direction of the encoder for the input rows x (`input_dim` values each):
 // row r of `projected` is [forward's 3 units values, then the backward's], and row_pointers[r]
 // points at it.
@@ -166,19 +157,33 @@ void attention_forward_ragged(const AttentionParams<float>& a, const RaggedSeque
   }
 }
 
-}  // namespace
+// Working memory of the word level, kept per thread from call to call: once it has grown to the
+// largest batch, the hot path allocates only its outputs.
+struct WordScratch {
+  RaggedSequences words;
+  std::vector<float> inputs, projected, cache_miss, states, weights, vectors;
+  std::vector<const float*> projected_rows;    // of each input row, into the cache or `projected`
+  std::vector<std::pair<int, size_t>> copied;  // rows the cache could not give: row, offset
+  GruScratch gru;
+};
 
-std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, const Document* docs,
-                                                 size_t count, InputProjectionCache* cache) {
-  const Document* const end = docs + count;
-  thread_local RaggedScratch scratch;
-  const HanConfig& c = p.config;
-  const int embedding_dim = c.embedding_dim, word_dim = c.word_encoder.output_dim();
-  const int sentence_dim = c.sentence_encoder.output_dim();
+// The real sentences of a batch of documents, one after another: sentence k has the real word
+// ids ids[starts[k], starts[k] + lengths[k]), its vector at row k of `vectors` and its word weights
+// at weights[starts[k] ...].
+struct SentenceBatch {
+  std::vector<int32_t> ids;
+  RaggedSequences sentences;
+  std::vector<float> vectors, weights;
+  std::vector<size_t> document;  // of each sentence, the index of its document
+  std::vector<int> pending;      // the sentences the word level has to encode
+};
 
-  // The real words: their embeddings as rows of `inputs`, or with the cache pointers to their
-  // projections, in the cache or (when another thread is writing the row) copied to
-  // `projected`; one sequence per sentence with a real word.
+// The word level (encoder and attention) of sentences pending[first, last) of `batch`, on this
+// thread's scratch, into the batch's vectors and weights.
+void encode_sentences(const HanParams<float>& p, SentenceBatch& batch, size_t first, size_t last,
+                      InputProjectionCache* cache) {
+  thread_local WordScratch scratch;
+  const int embedding_dim = p.config.embedding_dim, word_dim = p.config.word_encoder.output_dim();
   RaggedSequences& words = scratch.words;
   words.clear();
   scratch.inputs.clear();
@@ -186,34 +191,27 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
   scratch.projected_rows.clear();
   scratch.copied.clear();
   if (cache) scratch.cache_miss.resize(static_cast<size_t>(cache->width()));
-  for (const Document* doc = docs; doc != end; ++doc) {
-    for (const std::vector<int32_t>& sentence : *doc) {
-      int length = 0;
-      for (int32_t id : sentence) {
-        if (id == 0) continue;
-        if (id < 0 || id >= c.vocab_size) {
-          throw Error("word id " + std::to_string(id) + " is outside the vocabulary of " +
-                      std::to_string(c.vocab_size) + " words");
+  // With the cache, pointers to the words' projections: in the cache, or (when another thread is
+  // writing the row) copied to `projected`. Without it, the embeddings as rows of `inputs`.
+  for (size_t i = first; i < last; ++i) {
+    const size_t k = static_cast<size_t>(batch.pending[i]);
+    const int start = batch.sentences.starts[k], length = batch.sentences.lengths[k];
+    for (int w = 0; w < length; ++w) {
+      const int32_t id = batch.ids[static_cast<size_t>(start + w)];
+      if (cache) {
+        const float* row = cache->row(p, id, scratch.cache_miss.data());
+        if (row == scratch.cache_miss.data()) {
+          scratch.copied.emplace_back(words.rows + w, scratch.projected.size());
+          scratch.projected.insert(scratch.projected.end(), row, row + cache->width());
         }
-        if (cache) {
-          const float* row = cache->row(p, id, scratch.cache_miss.data());
-          if (row == scratch.cache_miss.data()) {
-            scratch.copied.emplace_back(words.rows + length, scratch.projected.size());
-            scratch.projected.insert(scratch.projected.end(), row, row + cache->width());
-          }
-          scratch.projected_rows.push_back(row);
-        } else {
-          const float* row = p.embedding.row(id).data();
-          scratch.inputs.insert(scratch.inputs.end(), row, row + embedding_dim);
-        }
-        ++length;
+        scratch.projected_rows.push_back(row);
+      } else {
+        const float* row = p.embedding.row(id).data();
+        scratch.inputs.insert(scratch.inputs.end(), row, row + embedding_dim);
       }
-      if (length > 0) words.add(length);
     }
+    words.add(length);
   }
-  scratch.word_states.resize(static_cast<size_t>(words.rows * word_dim));
-  scratch.word_weights.resize(static_cast<size_t>(words.rows));
-  scratch.sentence_vectors.resize(words.count() * static_cast<size_t>(word_dim));
   if (cache) {
     for (const auto& [row, offset] : scratch.copied) {
       scratch.projected_rows[static_cast<size_t>(row)] = scratch.projected.data() + offset;
@@ -222,29 +220,150 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
     encoder_projections(p.word_encoder, words.rows, scratch.inputs.data(), embedding_dim,
                         scratch.projected, scratch.projected_rows);
   }
-  encoder_forward_ragged(p.word_encoder, words, scratch.projected_rows, scratch.word_states.data(),
+  scratch.states.resize(static_cast<size_t>(words.rows * word_dim));
+  scratch.weights.resize(static_cast<size_t>(words.rows));
+  scratch.vectors.resize(words.count() * static_cast<size_t>(word_dim));
+  encoder_forward_ragged(p.word_encoder, words, scratch.projected_rows, scratch.states.data(),
                          scratch.gru);
-  attention_forward_ragged(p.word_attention, words, scratch.word_states.data(), word_dim,
-                           scratch.word_weights.data(), scratch.sentence_vectors.data());
-
-  // One sequence per document with a real sentence.
-  RaggedSequences& sentences = scratch.sentences;
-  sentences.clear();
-  for (const Document* doc = docs; doc != end; ++doc) {
-    const auto length = std::count_if(doc->begin(), doc->end(), [](const std::vector<int32_t>& s) {
-      return std::any_of(s.begin(), s.end(), [](int32_t id) { return id != 0; });
-    });
-    if (length > 0) sentences.add(static_cast<int>(length));
+  attention_forward_ragged(p.word_attention, words, scratch.states.data(), word_dim,
+                           scratch.weights.data(), scratch.vectors.data());
+  for (size_t i = first; i < last; ++i) {
+    const size_t k = static_cast<size_t>(batch.pending[i]), local = i - first;
+    const float* weights = scratch.weights.data() + words.starts[local];
+    std::copy(weights, weights + words.lengths[local],
+              batch.weights.begin() + batch.sentences.starts[k]);
+    const float* vector = scratch.vectors.data() + local * static_cast<size_t>(word_dim);
+    std::copy(vector, vector + word_dim,
+              batch.vectors.begin() + static_cast<std::ptrdiff_t>(k) * word_dim);
   }
-  scratch.sentence_states.resize(static_cast<size_t>(sentences.rows * sentence_dim));
-  scratch.sentence_weights.resize(static_cast<size_t>(sentences.rows));
-  scratch.documents.resize(sentences.count() * static_cast<size_t>(sentence_dim));
-  encoder_projections(p.sentence_encoder, sentences.rows, scratch.sentence_vectors.data(), word_dim,
+}
+
+// Below this many words per thread, splitting the word level costs more than it gains.
+constexpr int kWordsPerThread = 64;
+
+// encode_sentences on every pending sentence: on the pool's threads, in contiguous parts of about
+// equal numbers of words, when there is enough work; else on this thread.
+void encode_pending(const HanParams<float>& p, SentenceBatch& batch, const RaggedOptions& options) {
+  const size_t pending = batch.pending.size();
+  if (pending == 0) return;
+  std::vector<size_t> bounds{0};  // part t is pending[bounds[t], bounds[t + 1])
+  if (options.pool && options.pool->size() > 1 && pending > 1) {
+    int total = 0;
+    for (int k : batch.pending) total += batch.sentences.lengths[static_cast<size_t>(k)];
+    const size_t parts =
+        std::min({options.pool->size(), pending, static_cast<size_t>(total / kWordsPerThread)});
+    int seen = 0;
+    for (size_t i = 0; i < pending && bounds.size() < parts; ++i) {
+      seen += batch.sentences.lengths[static_cast<size_t>(batch.pending[i])];
+      if (static_cast<size_t>(seen) * parts >= static_cast<size_t>(total) * bounds.size()) {
+        bounds.push_back(i + 1);
+      }
+    }
+  }
+  bounds.push_back(pending);
+  if (bounds.size() == 2) {
+    encode_sentences(p, batch, 0, pending, options.projections);
+    return;
+  }
+  options.pool->run([&](size_t t) {
+    if (t + 1 < bounds.size())
+      encode_sentences(p, batch, bounds[t], bounds[t + 1], options.projections);
+  });
+}
+
+// Working memory of the sentence level, kept per thread from call to call.
+struct DocumentScratch {
+  SentenceBatch batch;
+  RaggedSequences documents;
+  std::vector<float> projected, states, weights, vectors;
+  std::vector<const float*> projected_rows;
+  std::vector<int> reused;  // of each document, the sentences the cache gave
+  std::vector<int32_t> key;
+  EncodedSentence found;
+  GruScratch gru;
+};
+
+}  // namespace
+
+std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, const Document* docs,
+                                                 size_t count, const RaggedOptions& options) {
+  thread_local DocumentScratch scratch;
+  const HanConfig& c = p.config;
+  const int word_dim = c.word_encoder.output_dim(), sentence_dim = c.sentence_encoder.output_dim();
+
+  // The real sentences of every document, and one sequence per document with a real sentence.
+  SentenceBatch& batch = scratch.batch;
+  batch.ids.clear();
+  batch.sentences.clear();
+  batch.document.clear();
+  RaggedSequences& documents = scratch.documents;
+  documents.clear();
+  for (size_t d = 0; d < count; ++d) {
+    const size_t first_sentence = batch.sentences.count();
+    for (const std::vector<int32_t>& sentence : docs[d]) {
+      int length = 0;
+      for (int32_t id : sentence) {
+        if (id == 0) continue;
+        if (id < 0 || id >= c.vocab_size) {
+          throw Error("word id " + std::to_string(id) + " is outside the vocabulary of " +
+                      std::to_string(c.vocab_size) + " words");
+        }
+        batch.ids.push_back(id);
+        ++length;
+      }
+      if (length > 0) {
+        batch.sentences.add(length);
+        batch.document.push_back(d);
+      }
+    }
+    if (batch.sentences.count() > first_sentence) {
+      documents.add(static_cast<int>(batch.sentences.count() - first_sentence));
+    }
+  }
+  batch.vectors.resize(batch.sentences.count() * static_cast<size_t>(word_dim));
+  batch.weights.resize(batch.ids.size());
+
+  // The word level: from the sentence cache where it has the sentence, else encoded (and cached).
+  batch.pending.clear();
+  scratch.reused.assign(count, 0);
+  auto key = [&](size_t k) -> const std::vector<int32_t>& {
+    const auto first = batch.ids.begin() + batch.sentences.starts[k];
+    scratch.key.assign(first, first + batch.sentences.lengths[k]);
+    return scratch.key;
+  };
+  for (size_t k = 0; k < batch.sentences.count(); ++k) {
+    if (!options.sentences || !options.sentences->find(key(k), scratch.found)) {
+      batch.pending.push_back(static_cast<int>(k));
+      continue;
+    }
+    std::copy(scratch.found.weights.begin(), scratch.found.weights.end(),
+              batch.weights.begin() + batch.sentences.starts[k]);
+    std::copy(scratch.found.vector.begin(), scratch.found.vector.end(),
+              batch.vectors.begin() + static_cast<std::ptrdiff_t>(k) * word_dim);
+    ++scratch.reused[batch.document[k]];
+  }
+  encode_pending(p, batch, options);
+  if (options.sentences) {
+    for (int k : batch.pending) {
+      const size_t s = static_cast<size_t>(k);
+      const auto weights = batch.weights.begin() + batch.sentences.starts[s];
+      const auto vector = batch.vectors.begin() + static_cast<std::ptrdiff_t>(s) * word_dim;
+      scratch.found.weights.assign(weights, weights + batch.sentences.lengths[s]);
+      scratch.found.vector.assign(vector, vector + word_dim);
+      options.sentences->insert(key(s), scratch.found);
+    }
+  }
+
+  // The sentence level, every document as one ragged batch.
+  scratch.states.resize(static_cast<size_t>(documents.rows * sentence_dim));
+  scratch.weights.resize(static_cast<size_t>(documents.rows));
+  scratch.vectors.resize(documents.count() * static_cast<size_t>(sentence_dim));
+  encoder_projections(p.sentence_encoder, documents.rows, batch.vectors.data(), word_dim,
                       scratch.projected, scratch.projected_rows);
-  encoder_forward_ragged(p.sentence_encoder, sentences, scratch.projected_rows,
-                         scratch.sentence_states.data(), scratch.gru);
-  attention_forward_ragged(p.sentence_attention, sentences, scratch.sentence_states.data(),
-                           sentence_dim, scratch.sentence_weights.data(), scratch.documents.data());
+  encoder_forward_ragged(p.sentence_encoder, documents, scratch.projected_rows,
+                         scratch.states.data(), scratch.gru);
+  attention_forward_ragged(p.sentence_attention, documents, scratch.states.data(), sentence_dim,
+                           scratch.weights.data(), scratch.vectors.data());
 
   // Back to the documents as given, padding and empty sentences included.
   std::vector<HanOutput<float>> out(count);
@@ -260,20 +379,21 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
       bool any_word = false;
       for (size_t w = 0; w < doc[s].size(); ++w) {
         if (doc[s][w] == 0) continue;
-        o.word_weights[s][static_cast<Eigen::Index>(w)] = scratch.word_weights[word_row++];
+        o.word_weights[s][static_cast<Eigen::Index>(w)] = batch.weights[word_row++];
         any_word = true;
       }
       if (!any_word) continue;
-      o.sentence_weights[static_cast<Eigen::Index>(s)] = scratch.sentence_weights[sentence_row++];
+      o.sentence_weights[static_cast<Eigen::Index>(s)] = scratch.weights[sentence_row++];
       any_sentence = true;
     }
     RowVector<float> document = RowVector<float>::Zero(sentence_dim);
     if (any_sentence) {
       document = Eigen::Map<const RowVector<float>>(
-          scratch.documents.data() + document_row++ * static_cast<size_t>(sentence_dim),
+          scratch.vectors.data() + document_row++ * static_cast<size_t>(sentence_dim),
           sentence_dim);
     }
     o.probabilities = dense_forward(p.output, document);
+    o.sentences_reused = static_cast<size_t>(scratch.reused[d]);
   }
   return out;
 }

@@ -47,44 +47,66 @@ std::string_view prefix(std::string_view text, size_t max_bytes) {
 
 }  // namespace
 
-Prediction Model::predict(std::string_view full_text, const InputLimits& limits) const {
-  const std::string_view text = prefix(full_text, limits.max_text_bytes);
+Prediction Model::predict(std::string_view text, const InputLimits& limits) const {
+  return std::move(predict_batch({text}, limits)[0]);
+}
+
+std::vector<Prediction> Model::predict_batch(const std::vector<std::string_view>& full_texts,
+                                             const InputLimits& limits) const {
   TokenizerConfig config = tokenizer;
   config.max_sentences = tighter(config.max_sentences, limits.max_sentences);
   config.max_words = tighter(config.max_words, limits.max_words);
   config.max_words_per_sentence =
       tighter(config.max_words_per_sentence, limits.max_words_per_sentence);
-  const TokenizedText tokens = tokenize(text, config);
-  const Document doc = to_ids(tokens);
-  const HanOutput<float> out = predict_ids(doc);
+  std::vector<std::string_view> texts;
+  std::vector<TokenizedText> tokens;
+  std::vector<Document> docs;
+  for (std::string_view full_text : full_texts) {
+    texts.push_back(prefix(full_text, limits.max_text_bytes));
+    tokens.push_back(tokenize(texts.back(), config));
+    docs.push_back(to_ids(tokens.back()));
+  }
+  const std::vector<HanOutput<float>> outputs = han_forward_batch(params, docs, ragged_options());
 
-  Prediction p;
-  p.probabilities.assign(out.probabilities.data(),
-                         out.probabilities.data() + out.probabilities.size());
-  p.label = static_cast<size_t>(std::max_element(p.probabilities.begin(), p.probabilities.end()) -
-                                p.probabilities.begin());
-  p.truncated = tokens.truncated || text.size() < full_text.size();
-  auto slice = [&](const TextSpan& span) {
-    return std::string(text.substr(span.byte_start, span.byte_end - span.byte_start));
-  };
-  p.sentences.reserve(doc.size());
-  for (size_t s = 0; s < doc.size(); ++s) {
-    const TokenizedSentence& sentence = tokens.sentences[s];
-    SentenceAttention& out_sentence = p.sentences.emplace_back();
-    out_sentence.text = slice(sentence.span);
-    out_sentence.span = sentence.span;
-    out_sentence.weight = out.sentence_weights[static_cast<Eigen::Index>(s)];
-    out_sentence.words.reserve(sentence.words.size());
-    for (size_t w = 0; w < sentence.words.size(); ++w) {
-      out_sentence.words.push_back({slice(sentence.words[w].span), sentence.words[w].span,
-                                    doc[s][w], out.word_weights[s][static_cast<Eigen::Index>(w)]});
+  std::vector<Prediction> predictions(full_texts.size());
+  for (size_t d = 0; d < predictions.size(); ++d) {
+    const std::string_view text = texts[d];
+    const Document& doc = docs[d];
+    const HanOutput<float>& out = outputs[d];
+    Prediction& p = predictions[d];
+    p.probabilities.assign(out.probabilities.data(),
+                           out.probabilities.data() + out.probabilities.size());
+    p.label = static_cast<size_t>(std::max_element(p.probabilities.begin(), p.probabilities.end()) -
+                                  p.probabilities.begin());
+    p.truncated = tokens[d].truncated || text.size() < full_texts[d].size();
+    p.sentences_reused = out.sentences_reused;
+    auto slice = [&](const TextSpan& span) {
+      return std::string(text.substr(span.byte_start, span.byte_end - span.byte_start));
+    };
+    p.sentences.reserve(doc.size());
+    for (size_t s = 0; s < doc.size(); ++s) {
+      const TokenizedSentence& sentence = tokens[d].sentences[s];
+      SentenceAttention& out_sentence = p.sentences.emplace_back();
+      out_sentence.text = slice(sentence.span);
+      out_sentence.span = sentence.span;
+      out_sentence.weight = out.sentence_weights[static_cast<Eigen::Index>(s)];
+      out_sentence.words.reserve(sentence.words.size());
+      for (size_t w = 0; w < sentence.words.size(); ++w) {
+        out_sentence.words.push_back({slice(sentence.words[w].span), sentence.words[w].span,
+                                      doc[s][w],
+                                      out.word_weights[s][static_cast<Eigen::Index>(w)]});
+      }
     }
   }
-  return p;
+  return predictions;
 }
 
 HanOutput<float> Model::predict_ids(const Document& doc) const {
-  return han_forward(params, doc, projection_cache.value.get());
+  return han_forward(params, doc, ragged_options());
+}
+
+RaggedOptions Model::ragged_options() const {
+  return {projection_cache.value.get(), sentence_cache.value.get(), pool.value.get()};
 }
 
 void Model::cache_input_projections() {
@@ -92,6 +114,18 @@ void Model::cache_input_projections() {
   if (detail::runs_ragged(params.config)) {
     projection_cache.value = std::make_unique<InputProjectionCache>(params.config);
   }
+}
+
+void Model::cache_sentences(size_t max_bytes) {
+  sentence_cache.value.reset();
+  if (max_bytes > 0 && detail::runs_ragged(params.config)) {
+    sentence_cache.value = std::make_unique<SentenceCache>(max_bytes);
+  }
+}
+
+void Model::set_threads(size_t threads) {
+  pool.value.reset();
+  if (threads > 1) pool.value = std::make_unique<WorkerPool>(threads);
 }
 
 GoldenReport Model::check_golden() const {

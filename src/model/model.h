@@ -8,7 +8,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/worker_pool.h"
 #include "model/han.h"
+#include "model/sentence_cache.h"
 #include "text/tokenizer.h"
 
 namespace han {
@@ -56,7 +58,8 @@ struct SentenceAttention {
 struct Prediction {
   size_t label = 0;  // index of the most probable label
   std::vector<float> probabilities;
-  bool truncated = false;  // the tokenizer's limits dropped part of the text
+  bool truncated = false;       // the tokenizer's limits dropped part of the text
+  size_t sentences_reused = 0;  // sentences whose word level came from the sentence cache
   std::vector<SentenceAttention> sentences;
 };
 
@@ -84,7 +87,8 @@ enum class StorageType : uint8_t {
 };
 
 // A Model member that copies as empty: a copy of a model starts without the caches of the
-// original, which were made for the original's weights. Moving keeps it, with the weights.
+// original, which were made for the original's weights, and without its threads. Moving keeps
+// it, with the weights.
 template <typename T>
 class NotCopied {
  public:
@@ -109,10 +113,19 @@ struct Model {
   double golden_tolerance = 1e-4;
   std::string metadata_json = "{}";  // free-form JSON object kept with the model
   NotCopied<InputProjectionCache> projection_cache;
+  NotCopied<SentenceCache> sentence_cache;
+  NotCopied<WorkerPool> pool;
+
+  // The default bound of the sentence cache: about 5,000 sentences of the bundled model.
+  static constexpr size_t kDefaultSentenceCacheBytes = size_t{4} << 20;
 
   const HanConfig& config() const { return params.config; }
   Document to_ids(const TokenizedText& tokens) const;
   Prediction predict(std::string_view text, const InputLimits& limits = {}) const;
+  // predict on each text; the documents run together (han_forward_batch), with the same results
+  // as one at a time.
+  std::vector<Prediction> predict_batch(const std::vector<std::string_view>& texts,
+                                        const InputLimits& limits = {}) const;
   // The network on word ids (0 is padding), without the tokenizer.
   HanOutput<float> predict_ids(const Document& doc) const;
   // From now on, predictions look the word encoder's input projections up per word id
@@ -121,9 +134,20 @@ struct Model {
   // changing the weights afterwards needs another call. Does nothing for networks that do not
   // run on the ragged path (detail::runs_ragged).
   void cache_input_projections();
+  // From now on, predictions keep the word level of the sentences they encode, up to `max_bytes`
+  // (SentenceCache; least recently used first out), and encode only the sentences it does not
+  // have: an edit of one sentence re-encodes that sentence. 0 turns the cache off. The same
+  // conditions as cache_input_projections apply, and the results are the same bit for bit.
+  void cache_sentences(size_t max_bytes);
+  // Predictions encode the sentences of a document, and of a batch, on `threads` threads (a pool
+  // kept until the next call; 1: on the calling thread). The results are the same bit for bit.
+  void set_threads(size_t threads);
   GoldenReport check_golden() const;
   // Replaces the golden cases with these texts and the model's own current predictions.
   void set_golden_texts(const std::vector<std::string>& texts);
+
+ private:
+  RaggedOptions ragged_options() const;
 };
 
 }  // namespace han

@@ -33,6 +33,7 @@ export async function loadModelWith(platform, source, options = {}) {
     simd = simdSupported(),
     limits = {},
     cacheProjections = true,
+    sentenceCache = true,
   } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`loadModel: onProgress must be a function, got ${describe(onProgress)}`);
@@ -40,6 +41,7 @@ export async function loadModelWith(platform, source, options = {}) {
   if (limits === null || typeof limits !== 'object') {
     throw new TypeError(`loadModel: limits must be an object, got ${describe(limits)}`);
   }
+  const sentenceCacheBytes = sentenceCacheBound(sentenceCache);
   const variant = simd ? 'simd' : 'baseline';
   const [wasm, bytes] = await Promise.all([
     wasmModule(platform, variant),
@@ -48,8 +50,30 @@ export async function loadModelWith(platform, source, options = {}) {
       : readSource(platform, source, onProgress),
   ]);
   const values = limitValues(limits, wasm.defaultLimits());
-  const handle = unwrap(wasm.loadModel(bytes, Boolean(verify), values, Boolean(cacheProjections)));
+  const handle = unwrap(
+    wasm.loadModel(bytes, Boolean(verify), values, Boolean(cacheProjections), sentenceCacheBytes),
+  );
   return new Model(handle, variant, inputLimits(values));
+}
+
+// The bound of the word level's sentence cache (bindings: Model::cache_sentences), in bytes.
+const DEFAULT_SENTENCE_CACHE_BYTES = 4 * 2 ** 20;
+const MAX_SENTENCE_CACHE_BYTES = 2 ** 30; // the heap's cap
+
+function sentenceCacheBound(sentenceCache) {
+  if (sentenceCache === true) return DEFAULT_SENTENCE_CACHE_BYTES;
+  if (sentenceCache === false) return 0;
+  if (typeof sentenceCache !== 'number') {
+    throw new TypeError(
+      `loadModel: sentenceCache must be a boolean or a number of bytes, got ${describe(sentenceCache)}`,
+    );
+  }
+  if (!(Number.isSafeInteger(sentenceCache) && sentenceCache >= 0 && sentenceCache <= MAX_SENTENCE_CACHE_BYTES)) {
+    throw new RangeError(
+      `loadModel: sentenceCache must be an integer from 0 to ${MAX_SENTENCE_CACHE_BYTES} bytes, got ${sentenceCache}`,
+    );
+  }
+  return sentenceCache;
 }
 
 // The limits in the order of the bindings (bindings/han_bindings.cpp, visit_limits): first those
@@ -107,6 +131,9 @@ function inputLimits(values) {
   );
 }
 
+// Documents per call of the bindings in predictBatch.
+const BATCH_SIZE = 64;
+
 class Model {
   #handle;
   #labels;
@@ -133,13 +160,7 @@ class Model {
     if (typeof text !== 'string') {
       throw new TypeError(`predict: expected a string, got ${describe(text)}`);
     }
-    const { label, probabilities, truncated, sentences } = unwrap(handle.predict(text));
-    return {
-      label: this.#labels[label],
-      probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
-      truncated,
-      sentences,
-    };
+    return this.#prediction(unwrap(handle.predict(text)));
   }
 
   // sentences: the document as word ids (0 = padding), one array (or Int32Array) per sentence.
@@ -178,6 +199,7 @@ class Model {
       probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
       sentenceWeights: Array.from(out.sentenceWeights),
       wordWeights: Array.from(lengths, (n) => Array.from(out.wordWeights.subarray(first, (first += n)))),
+      sentencesReused: out.sentencesReused,
     };
   }
 
@@ -192,7 +214,13 @@ class Model {
         throw new TypeError(`predictBatch: texts[${i}] must be a string, got ${describe(text)}`);
       }
     });
-    return list.map((text) => this.predict(text));
+    // In batches, which the core runs together; a bounded number per call bounds the heap.
+    const predictions = [];
+    for (let first = 0; first < list.length; first += BATCH_SIZE) {
+      const batch = unwrap(this.#handle.predictBatch(list.slice(first, first + BATCH_SIZE)));
+      for (const raw of batch) predictions.push(this.#prediction(raw));
+    }
+    return predictions;
   }
 
   // Frees the model's memory now; calling it again does nothing.
@@ -201,6 +229,17 @@ class Model {
     leakedModels.unregister(this);
     this.#handle.delete();
     this.#handle = null;
+  }
+
+  // A prediction of the bindings with the label by name.
+  #prediction({ label, probabilities, truncated, sentencesReused, sentences }) {
+    return {
+      label: this.#labels[label],
+      probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
+      truncated,
+      sentencesReused,
+      sentences,
+    };
   }
 
   #live() {
