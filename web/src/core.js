@@ -194,13 +194,13 @@ class Model {
     const probabilities = Array.from(out.probabilities);
     const best = probabilities.indexOf(Math.max(...probabilities));
     let first = 0;
-    return {
+    const prediction = {
       label: this.#labels[best],
       probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
       sentenceWeights: Array.from(out.sentenceWeights),
       wordWeights: Array.from(lengths, (n) => Array.from(out.wordWeights.subarray(first, (first += n)))),
-      sentencesReused: out.sentencesReused,
     };
+    return Object.defineProperty(prediction, 'sentencesReused', { value: out.sentencesReused });
   }
 
   predictBatch(texts) {
@@ -231,15 +231,17 @@ class Model {
     this.#handle = null;
   }
 
-  // A prediction of the bindings with the label by name.
+  // A prediction of the bindings with the label by name. sentencesReused says how it was
+  // computed, not what it is: non-enumerable, so that predictions of the same text compare equal
+  // (deepEqual, JSON.stringify, postMessage) whether or not the sentence cache served them.
   #prediction({ label, probabilities, truncated, sentencesReused, sentences }) {
-    return {
+    const prediction = {
       label: this.#labels[label],
       probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
       truncated,
-      sentencesReused,
       sentences,
     };
+    return Object.defineProperty(prediction, 'sentencesReused', { value: sentencesReused });
   }
 
   #live() {

@@ -100,8 +100,10 @@ export interface Prediction {
   probabilities: Record<string, number>;
   /** A limit (the model's tokenizer limits or loadModel's `limits`) cut the text. */
   truncated: boolean;
-  /** How many sentences came from the sentence cache instead of being encoded again. */
-  sentencesReused: number;
+  /** How many sentences came from the sentence cache instead of being encoded again. Not
+   * enumerable: predictions of the same text compare equal, cached or not, and JSON and
+   * postMessage leave it out. */
+  readonly sentencesReused: number;
   sentences: Sentence[];
 }
 
@@ -161,8 +163,8 @@ export interface IdsPrediction {
   sentenceWeights: number[];
   /** One row per sentence, one weight per word; padding (id 0) gets 0. */
   wordWeights: number[][];
-  /** How many sentences came from the sentence cache instead of being encoded again. */
-  sentencesReused: number;
+  /** As in Prediction: not enumerable. */
+  readonly sentencesReused: number;
 }
 
 export interface Model {

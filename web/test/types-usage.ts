@@ -41,6 +41,10 @@ model.dispose();
 await loadModel(new URL('https://example.com/model.han'));
 await loadModel(await fetch('model.han'));
 await loadModel(new Uint8Array(8), { simd: false, cacheProjections: false });
+await loadModel(new Uint8Array(8), { sentenceCache: 1 << 20 });
+await loadModel(new Uint8Array(8), { sentenceCache: false });
+const reused: number = batch[0].sentencesReused + byIds.sentencesReused;
+console.log(reused);
 await loadModel(new ArrayBuffer(8));
 await loadModel();
 
@@ -57,6 +61,8 @@ element.view = 'word';
 console.log(html, svg, sample.attention[0], element.prediction?.label, element.text);
 
 // Mistakes the declarations catch.
+// @ts-expect-error sentenceCache is a boolean or a number of bytes
+await loadModel(new Uint8Array(8), { sentenceCache: '4MB' });
 // @ts-expect-error predict takes a string
 model.predict(42);
 // @ts-expect-error a label is a string, not an index
