@@ -5,7 +5,12 @@ import { loadModel } from '../../web/src/node.js';
 import { fileSize, measure, readData, report } from './measure.mjs';
 
 const [dir, variant, repeats] = process.argv.slice(2);
-const model = await loadModel(`${dir}/reference.han`, { simd: variant === 'simd' });
+// Without the sentence cache: B would otherwise come from it after its first pass, and the peers
+// cache nothing (bench/incremental.mjs measures the cache on edits).
+const model = await loadModel(`${dir}/reference.han`, {
+  simd: variant === 'simd',
+  sentenceCache: false,
+});
 const labels = model.info.labels;
 const predictBatch = (docs) =>
   docs.map((doc) => {
