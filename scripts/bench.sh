@@ -20,3 +20,6 @@ mkdir -p "$data"
 build-bench/han_reference_model "$data"
 /usr/bin/python3 bench/make_onnx.py "$data"
 node bench/run.mjs "$data" build-bench/han_native_bench "$@"
+# Re-prediction as the reader types: an edit of B and an appended sentence against B from
+# scratch, and A with the sentence cache cold and warm (han-wasm SIMD, one thread).
+node bench/incremental.mjs "$data" 5 simd "$data/results.json"
