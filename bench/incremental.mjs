@@ -6,8 +6,9 @@
 //   edit one sentence   B with one word of sentence 30 changed (a new word each call), the
 //                       sentence cache holding B
 //   append a sentence   B plus a new 30-word sentence (new each call)
-//   A, cache cold/warm  workload A one document at a time, on a fresh model (nothing cached)
-//                       and again on the same model (every sentence of A cached)
+//   A, cache cold/warm  workload A one document at a time, on a fresh model (nothing cached:
+//                       the projection cache and the sentence cache start empty), and again on
+//                       the same model (every sentence of A cached)
 // With RESULTS_JSON (bench/run.mjs's results.json of the same scripts/bench.sh run), the edit's
 // latency is also given as a ratio to onnxruntime-web's B from that run.
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,8 +47,8 @@ const rows = {
   'B from scratch': [],
   'edit one sentence of B': [],
   'append a sentence to B': [],
-  'A one at a time, sentence cache cold': [],
-  'A one at a time, sentence cache warm': [],
+  'A one at a time, a fresh model: caches cold (per document)': [],
+  'A one at a time, again: every sentence cached (per document)': [],
 };
 const perDocument = (m) => ms(() => a.forEach((doc) => m.predictIds(doc))) / a.length;
 let reusedOnEdit = 0;
@@ -64,8 +65,8 @@ for (let r = 0; r < rounds; ++r) {
   rows['append a sentence to B'].push(times(() => incremental.predictIds(appended())));
   // A fresh model per round: nothing of A cached, then all of it (A's 5,900 sentences fit in 64 MiB).
   const cold = await loadModel(model, { ...options, sentenceCache: 64 << 20 });
-  rows['A one at a time, sentence cache cold'].push(perDocument(cold));
-  rows['A one at a time, sentence cache warm'].push(perDocument(cold));
+  rows['A one at a time, a fresh model: caches cold (per document)'].push(perDocument(cold));
+  rows['A one at a time, again: every sentence cached (per document)'].push(perDocument(cold));
   cold.dispose();
 }
 

@@ -11,7 +11,8 @@ source scripts/lib.sh
 ensure_packages "${NATIVE_PACKAGES[@]}" "${WASM_PACKAGES[@]}" libbenchmark-dev python3-onnx python3-torch
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DHAN_BUILD_BENCH=ON -DHAN_BUILD_TESTS=OFF \
   -DHAN_BUILD_CLI=OFF >/dev/null
-cmake --build build-bench -j "$(nproc)" --target han_reference_model han_native_bench kernels_bench
+cmake --build build-bench -j "$(nproc)" --target han_reference_model han_native_bench kernels_bench \
+  han_incremental_bench
 scripts/build-wasm.sh
 (cd bench && npm ci --no-audit --no-fund --loglevel=error)
 
@@ -21,5 +22,7 @@ build-bench/han_reference_model "$data"
 /usr/bin/python3 bench/make_onnx.py "$data"
 node bench/run.mjs "$data" build-bench/han_native_bench "$@"
 # Re-prediction as the reader types: an edit of B and an appended sentence against B from
-# scratch, and A with the sentence cache cold and warm (han-wasm SIMD, one thread).
+# scratch, and A with the sentence cache cold and warm (han-wasm SIMD, one thread; natively also
+# B on 1, 2 and 4 threads).
 node bench/incremental.mjs "$data" 5 simd "$data/results.json"
+build-bench/han_incremental_bench "$data" 5
