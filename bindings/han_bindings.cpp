@@ -42,12 +42,23 @@ val outcome(Compute&& compute) {
   return result;
 }
 
+// The property names of the prediction's objects, made once: a name given as a C string is read
+// from the heap byte by byte on every set, which the threads build's shared heap makes slow.
+struct Keys {
+  val text{"text"}, start{"start"}, end{"end"}, weight{"weight"}, id{"id"}, words{"words"};
+};
+const Keys& keys() {
+  static const Keys made;
+  return made;
+}
+
 val span_object(const std::string& text, const han::TextSpan& span, float weight) {
+  const Keys& key = keys();
   val object = val::object();
-  object.set("text", text);
-  object.set("start", span.utf16_start);
-  object.set("end", span.utf16_end);
-  object.set("weight", weight);
+  object.set(key.text, text);
+  object.set(key.start, span.utf16_start);
+  object.set(key.end, span.utf16_end);
+  object.set(key.weight, weight);
   return object;
 }
 
@@ -64,11 +75,11 @@ val prediction_object(const han::Prediction& prediction) {
     for (size_t w = 0; w < sentence.words.size(); ++w) {
       const han::WordAttention& word = sentence.words[w];
       val word_object = span_object(word.text, word.span, word.weight);
-      word_object.set("id", word.id);
+      word_object.set(keys().id, word.id);
       words.set(w, word_object);
     }
     val sentence_object = span_object(sentence.text, sentence.span, sentence.weight);
-    sentence_object.set("words", words);
+    sentence_object.set(keys().words, words);
     sentences.set(s, sentence_object);
   }
   val object = val::object();
@@ -92,7 +103,15 @@ std::string utf8_from_js(const val& text, size_t max_bytes) {
   std::string utf8(capacity, '\0');
   const val view(
       emscripten::typed_memory_view(utf8.size(), reinterpret_cast<uint8_t*>(utf8.data())));
+#ifdef __EMSCRIPTEN_PTHREADS__
+  // Browsers' encodeInto refuses a view of shared memory: encode into a JavaScript array first.
+  const val scratch = val::global("Uint8Array").new_(capacity);
+  const size_t written = encoder.call<val>("encodeInto", text, scratch)["written"].as<size_t>();
+  view.call<void>("set", scratch.call<val>("subarray", 0, written));
+  utf8.resize(written);
+#else
   utf8.resize(encoder.call<val>("encodeInto", text, view)["written"].as<size_t>());
+#endif
   return utf8;
 }
 
@@ -136,10 +155,15 @@ val float32_to_js(const float* values, size_t size) {
 class LoadedModel {
  public:
   HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits,
-                                bool cache_projections, size_t sentence_cache_bytes)
+                                bool cache_projections, size_t sentence_cache_bytes, size_t threads)
       : model_(std::move(model)), limits_(limits) {
     if (cache_projections) model_.cache_input_projections();
     model_.cache_sentences(sentence_cache_bytes);
+#ifdef __EMSCRIPTEN_PTHREADS__
+    if (threads > 1) model_.set_threads(threads);
+#else
+    (void)threads;  // always 1: the single-thread builds link no thread-starting code
+#endif
     han::visit_han_params(model_.params, [this](const std::string&, han::Matrix<float>& m, bool) {
       parameters_ += static_cast<double>(m.size());
     });
@@ -241,10 +265,12 @@ class LoadedModel {
 
 // bytes: the model file as a Uint8Array; limits: a Uint32Array of every limit (see visit_limits);
 // cache_projections: whether predictions use the input projection cache; sentence_cache_bytes:
-// the bound of the sentence cache (0: none).
+// the bound of the sentence cache (0: none); threads: how many threads each prediction runs on
+// (more than 1 in the threads build only, whose workers web/src/core.js has ready).
 // Allocating the copy in C++ turns a model too large for the heap into a catchable std::bad_alloc.
 HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val& limits,
-                                 bool cache_projections, double sentence_cache_bytes) {
+                                 bool cache_projections, double sentence_cache_bytes,
+                                 size_t threads) {
   return outcome([&] {
     han::LoadOptions options;
     options.verify_golden = verify_golden;
@@ -256,7 +282,7 @@ HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val
     std::vector<uint8_t> data(bytes["length"].as<size_t>());
     val(emscripten::typed_memory_view(data.size(), data.data())).call<void>("set", bytes);
     return val(LoadedModel(han::read_model(data.data(), data.size(), options), input,
-                           cache_projections, static_cast<size_t>(sentence_cache_bytes)));
+                           cache_projections, static_cast<size_t>(sentence_cache_bytes), threads));
   });
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the two WebAssembly variants (SIMD and baseline) with Emscripten and assembles the npm
-# package in web/: dist/han-{simd,baseline}.{wasm,cjs,mjs}, LICENSE, and the bundled model
-# models/imdb-sentiment.han. Needs Debian's emscripten package (scripts/test.sh installs it).
+# Builds the three WebAssembly variants (SIMD, baseline, and SIMD with threads) with Emscripten and
+# assembles the npm package in web/: dist/han-{simd,baseline,threads}.{wasm,cjs,mjs}, the threads
+# variant's worker scripts dist/han-threads.worker.{cjs,js} (Node, browsers), LICENSE, and the
+# bundled model models/imdb-sentiment.han. Needs Debian's emscripten package (scripts/test.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +11,13 @@ export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 
 dist=web/dist
 mkdir -p "$dist"
-for variant in simd baseline; do
+for variant in simd baseline threads; do
   dir=build-wasm/$variant
-  simd=OFF
-  [ "$variant" = simd ] && simd=ON
+  simd=ON threads=OFF
+  [ "$variant" = baseline ] && simd=OFF
+  [ "$variant" = threads ] && threads=ON
   # Eigen and nlohmann_json are header-only, so the host's packages serve the WebAssembly build.
-  emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHAN_WASM_SIMD=$simd \
+  emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHAN_WASM_SIMD=$simd -DHAN_WASM_THREADS=$threads \
     -DHAN_BUILD_CLI=OFF -DHAN_BUILD_TESTS=OFF -DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=BOTH >/dev/null
   cmake --build "$dir" -j "$(nproc)"
   out=$dir/bindings
@@ -23,6 +25,11 @@ for variant in simd baseline; do
   cp "$out/node/han-$variant.wasm" "$dist/"
   cp "$out/node/han-$variant.js" "$dist/han-$variant.cjs"
   cp "$out/web/han-$variant.mjs" "$dist/"
+  if [ "$variant" = threads ]; then
+    # The Node worker is CommonJS, which .cjs says inside the package's "type": "module".
+    cp "$out/node/han-$variant.worker.js" "$dist/han-$variant.worker.cjs"
+    cp "$out/web/han-$variant.worker.js" "$dist/"
+  fi
   echo "$dist/han-$variant.wasm: $(stat -c %s "$dist/han-$variant.wasm") bytes," \
     "$(gzip -9c "$dist/han-$variant.wasm" | wc -c) gzipped"
 done
