@@ -20,6 +20,9 @@ export async function loadModelFromBuild(dir, modelPath, options = {}) {
     instantiate: async () =>
       require(glue)({ wasmBinary: readFileSync(resolve(dir, 'han-simd.wasm')) }),
     readLocalFile: async (path) => readFileSync(path),
+    // One thread: the SIMD build given, never the package's threads build.
+    threadsSupported: () => false,
+    hardwareThreads: () => 1,
   };
   return loadModelWith(platform, modelPath, { simd: true, ...options });
 }

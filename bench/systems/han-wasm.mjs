@@ -10,6 +10,7 @@ const [dir, variant, repeats] = process.argv.slice(2);
 const model = await loadModel(`${dir}/reference.han`, {
   simd: variant === 'simd',
   sentenceCache: false,
+  threads: 1,
 });
 const labels = model.info.labels;
 const predictBatch = (docs) =>

@@ -10,19 +10,33 @@ const SIMD_PROBE = new Uint8Array([
   253, 98, 11,
 ]);
 
-// variant ('simd' | 'baseline') -> Promise of its Emscripten module, shared by every model loaded
-// in this thread.
+// variant ('simd' | 'baseline' | 'threads') -> Promise of its Emscripten module, shared by every
+// model loaded in this thread.
 const wasmModules = new Map();
 
-// Frees the C++ model of a Model that was never disposed.
-const leakedModels = new FinalizationRegistry((handle) => handle.delete());
+// The most threads one model may ask for; the default is at most DEFAULT_MAX_THREADS.
+const MAX_THREADS = 16;
+const DEFAULT_MAX_THREADS = 4;
+// How long the workers of the threads build may take to start before loadModel gives up on them.
+const WORKER_START_MS = 10_000;
+// Why the threads build cannot run in this thread, once it failed; later loads do not try again.
+let threadsUnusable = null;
+
+// Frees the C++ model of a Model that was never disposed (unless its workers died: see Model).
+const leakedModels = new FinalizationRegistry(({ handle, wasm }) => {
+  if (!wasm.hanBroken) handle.delete();
+});
 
 export function simdSupported() {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
 // platform: { instantiate(variant) -> Promise of the Emscripten module,
-//             readLocalFile(source) -> Promise of the bytes, or of null for a URL to fetch }
+//             readLocalFile(source) -> Promise of the bytes, or of null for a URL to fetch,
+//             threadsSupported() -> whether shared memory (the threads build) works here,
+//             hardwareThreads() -> the number of logical cores,
+//             watchWorker(worker, onFailure(reason)) -> calls onFailure if the worker fails or
+//               ends (Node also unreferences it, so that it does not keep the process running) }
 export async function loadModelWith(platform, source, options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`loadModel: options must be an object, got ${describe(options)}`);
@@ -34,6 +48,8 @@ export async function loadModelWith(platform, source, options = {}) {
     limits = {},
     cacheProjections = true,
     sentenceCache = true,
+    threads,
+    cache = true,
   } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`loadModel: onProgress must be a function, got ${describe(onProgress)}`);
@@ -42,18 +58,216 @@ export async function loadModelWith(platform, source, options = {}) {
     throw new TypeError(`loadModel: limits must be an object, got ${describe(limits)}`);
   }
   const sentenceCacheBytes = sentenceCacheBound(sentenceCache);
-  const variant = simd ? 'simd' : 'baseline';
-  const [wasm, bytes] = await Promise.all([
-    wasmModule(platform, variant),
+  if (threads !== undefined) {
+    if (typeof threads !== 'number') {
+      throw new TypeError(`loadModel: threads must be a number, got ${describe(threads)}`);
+    }
+    if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+      throw new RangeError(
+        `loadModel: threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`,
+      );
+    }
+  }
+  if (typeof cache !== 'boolean') {
+    throw new TypeError(`loadModel: cache must be true or false, got ${describe(cache)}`);
+  }
+  const read = () =>
     source === undefined
       ? readBundledModel(platform, onProgress)
-      : readSource(platform, source, onProgress),
+      : readSource(platform, source, onProgress);
+  const modelCache = cache ? await openModelCache(source ?? BUNDLED_MODEL) : null;
+  const [build, first] = await Promise.all([
+    chooseBuild(platform, Boolean(simd), threads),
+    readThroughCache(modelCache, read, onProgress),
   ]);
-  const values = limitValues(limits, wasm.defaultLimits());
-  const handle = unwrap(
-    wasm.loadModel(bytes, Boolean(verify), values, Boolean(cacheProjections), sentenceCacheBytes),
-  );
-  return new Model(handle, variant, inputLimits(values));
+  const loadOptions = {
+    verify: Boolean(verify),
+    limits,
+    cacheProjections: Boolean(cacheProjections),
+    sentenceCacheBytes,
+  };
+  const loadOn = (bytes) => loadBytes(platform, build, bytes, loadOptions);
+  let loaded;
+  try {
+    loaded = await loadOn(first.bytes);
+  } catch (error) {
+    if (!first.cached) throw error;
+    // The file's checksum and golden cases catch a damaged copy: fetch it again.
+    console.warn(
+      `han-wasm: the cached copy of ${modelCache.url} does not load (${error.message}); ` +
+        'fetching it again',
+    );
+    await modelCache.cache.delete(modelCache.url).catch(() => {});
+    const bytes = await read();
+    loaded = await loadOn(bytes);
+    await storeInCache(modelCache, bytes);
+  }
+  if (modelCache && !first.cached) await storeInCache(modelCache, first.bytes);
+  return new Model(loaded.handle, build, inputLimits(loaded.values));
+}
+
+// Loads the model file's bytes on the build (which becomes a single-thread one if the threads
+// build's workers cannot start).
+async function loadBytes(platform, build, bytes, options) {
+  const { verify, limits, cacheProjections, sentenceCacheBytes } = options;
+  const load = ({ wasm, threads: count }) => {
+    const values = limitValues(limits, wasm.defaultLimits());
+    const handle = unwrap(
+      wasm.loadModel(bytes, verify, values, cacheProjections, sentenceCacheBytes, count),
+    );
+    return { handle, values };
+  };
+  if (build.variant !== 'threads') return load(build);
+  try {
+    return await withWorkers(platform, build.wasm, build.threads - 1, () => load(build));
+  } catch (error) {
+    if (!(error instanceof ThreadsError)) throw error;
+    Object.assign(build, await singleThreadBuild(platform, true, error.message));
+    return load(build);
+  }
+}
+
+// The Cache API's store of models fetched by URL (browsers, secure contexts), one copy per URL.
+const MODEL_CACHE = 'han-wasm-models';
+
+// { cache, url } for a source fetched over HTTP(S) where the Cache API works, else null.
+async function openModelCache(source) {
+  if (typeof caches === 'undefined' || !(typeof source === 'string' || source instanceof URL)) {
+    return null;
+  }
+  let url;
+  try {
+    url = new URL(source, globalThis.location?.href);
+  } catch {
+    return null; // not a URL: readSource says why
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  try {
+    return { cache: await caches.open(MODEL_CACHE), url: url.href };
+  } catch {
+    return null; // e.g. storage disabled: load from the network
+  }
+}
+
+// { bytes, cached }: the cached copy if there is one, else what read() gives.
+async function readThroughCache(modelCache, read, onProgress) {
+  const hit = await modelCache?.cache.match(modelCache.url).catch(() => undefined);
+  if (!hit) return { bytes: await read(), cached: false };
+  const bytes = new Uint8Array(await hit.arrayBuffer());
+  onProgress?.({ loaded: bytes.length, total: bytes.length });
+  return { bytes, cached: true };
+}
+
+// Keeps a model that loaded; a full or unavailable store only costs the next visit a download.
+async function storeInCache(modelCache, bytes) {
+  const response = new Response(bytes, {
+    headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': `${bytes.length}` },
+  });
+  await modelCache.cache.put(modelCache.url, response).catch((error) => {
+    console.warn(`han-wasm: could not keep the model in the Cache API (${error.message})`);
+  });
+}
+
+// The threads build failed to start its workers (not the model's fault).
+class ThreadsError extends Error {}
+
+// The build a model runs on and its thread count: the threads build for more than one thread
+// where shared memory works (crossOriginIsolated pages, workers of such pages, Node), else the
+// SIMD build, else the baseline.
+async function chooseBuild(platform, simd, threads) {
+  const wanted = threads ?? Math.min(platform.hardwareThreads(), DEFAULT_MAX_THREADS);
+  if (wanted === 1) return singleThreadBuild(platform, simd);
+  let reason;
+  if (!simd) reason = 'the threads build needs WebAssembly SIMD';
+  else if (!platform.threadsSupported()) {
+    reason =
+      'threads need SharedArrayBuffer, which a page has only when cross-origin isolated ' +
+      '(Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  } else if (threadsUnusable) reason = threadsUnusable;
+  else {
+    try {
+      return { wasm: await wasmModule(platform, 'threads'), variant: 'threads', threads: wanted };
+    } catch (error) {
+      reason = threadsUnusable = `the threads build could not start: ${error.message}`;
+    }
+  }
+  // A page that cannot have threads is the usual case: a warning only when they were asked for,
+  // or when they failed.
+  const warn = threads !== undefined || reason === threadsUnusable;
+  return singleThreadBuild(platform, simd, warn ? reason : undefined);
+}
+
+// The single-thread build; `reason`, if any, is why threads were not had, worth a warning.
+async function singleThreadBuild(platform, simd, reason) {
+  const variant = simd ? 'simd' : 'baseline';
+  if (reason) console.warn(`han-wasm: ${reason}; running on one thread (the ${variant} build)`);
+  return { wasm: await wasmModule(platform, variant), variant, threads: 1 };
+}
+
+// Runs create() once `count` workers of the threads build are free and running the module, so
+// that the model's threads start at once: a thread waiting for a worker that has yet to load
+// would wait forever, since the worker needs this thread's event loop to start. The loads of one
+// module take turns, so that no other load takes these workers first. Rejects with a ThreadsError
+// if a worker fails or does not start in time, and ends the workers.
+function withWorkers(platform, wasm, count, create) {
+  const turn = (wasm.hanTurn ?? Promise.resolve()).then(async () => {
+    await startWorkers(platform, wasm, count);
+    return create();
+  });
+  wasm.hanTurn = turn.catch(() => {});
+  return turn;
+}
+
+async function startWorkers(platform, wasm, count) {
+  const { PThread } = wasm;
+  if (wasm.hanBroken) throw new ThreadsError(wasm.hanBroken);
+  const added = [];
+  while (PThread.unusedWorkers.length < count) {
+    PThread.allocateUnusedWorker();
+    added.push(PThread.unusedWorkers.at(-1));
+  }
+  const starting = added.map((worker) => startWorker(platform, wasm, worker));
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`its workers did not start within ${WORKER_START_MS / 1000} s`)),
+      WORKER_START_MS,
+    );
+  });
+  try {
+    await Promise.race([Promise.all(starting), timeout]);
+  } catch (error) {
+    // Only the workers added here end: the models already on this module keep theirs.
+    for (const worker of added) {
+      worker.hanEnded = true;
+      worker.terminate();
+    }
+    PThread.unusedWorkers = PThread.unusedWorkers.filter((worker) => !added.includes(worker));
+    threadsUnusable = `the threads build could not start: ${error.message}`;
+    throw new ThreadsError(threadsUnusable);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Resolves once the worker runs the module; rejects if it fails first. A worker that fails once
+// running breaks its module, whose threads can then never be joined: a warning says so, its
+// models throw, and later loads run on one thread.
+function startWorker(platform, wasm, worker) {
+  return new Promise((resolve, reject) => {
+    wasm.PThread.loadWasmModuleToWorker(worker, resolve);
+    worker.onerror = () => {}; // Emscripten's rethrows, which would reach the page as uncaught
+    platform.watchWorker(worker, (reason) => {
+      reject(new Error(reason));
+      if (worker.hanEnded || !worker.loaded || wasm.hanBroken) return;
+      wasm.hanBroken = threadsUnusable = `a worker of the threads build stopped (${reason})`;
+      wasmModules.delete('threads');
+      console.warn(
+        `han-wasm: ${wasm.hanBroken}; its models no longer predict, and the next loadModel ` +
+          'runs on one thread',
+      );
+    });
+  });
 }
 
 // The bound of the word level's sentence cache (bindings: Model::cache_sentences), in bytes.
@@ -137,10 +351,12 @@ const BATCH_SIZE = 64;
 class Model {
   #handle;
   #labels;
+  #wasm;
 
-  constructor(handle, variant, limits) {
+  constructor(handle, { wasm, variant, threads }, limits) {
     this.#handle = handle;
-    leakedModels.register(this, handle, this);
+    this.#wasm = wasm;
+    leakedModels.register(this, { handle, wasm }, this);
     const info = unwrap(handle.info());
     this.#labels = info.labels;
     this.info = {
@@ -152,6 +368,7 @@ class Model {
       metadata: JSON.parse(info.metadata),
       limits,
       variant,
+      threads,
     };
   }
 
@@ -227,7 +444,8 @@ class Model {
   dispose() {
     if (!this.#handle) return;
     leakedModels.unregister(this);
-    this.#handle.delete();
+    // Deleting would join threads that died with their worker, and never return: let it go.
+    if (!this.#wasm.hanBroken) this.#handle.delete();
     this.#handle = null;
   }
 
@@ -246,6 +464,9 @@ class Model {
 
   #live() {
     if (!this.#handle) throw new Error('this model was disposed; load it again with loadModel()');
+    if (this.#wasm.hanBroken) {
+      throw new Error(`${this.#wasm.hanBroken}: load the model again (it then runs on one thread)`);
+    }
     return this.#handle;
   }
 }

@@ -19,6 +19,19 @@ export interface LoadOptions {
   verify?: boolean;
   /** For tests: force the SIMD (true) or baseline (false) build instead of detecting support. */
   simd?: boolean;
+  /**
+   * Threads each prediction runs on, an integer from 1 to 16; default: the number of cores, at
+   * most 4. More than 1 uses the threads build, which needs shared memory: Node, or a page served
+   * cross-origin isolated (COOP `same-origin` and COEP `require-corp`) and its workers. Elsewhere,
+   * or if its workers cannot start, the model runs on one thread, with a console warning when
+   * `threads` was given.
+   */
+  threads?: number;
+  /**
+   * Keep a model loaded from an http(s) URL in the Cache API (default true): the next visit loads
+   * it without the network. A cached copy that fails the loader's checks is fetched again.
+   */
+  cache?: boolean;
   /** Bounds on the model file and on what each prediction reads (docs/reliability.md). */
   limits?: Limits;
   /**
@@ -152,7 +165,9 @@ export interface ModelInfo {
   /** Free-form JSON stored with the model. */
   metadata: Record<string, unknown>;
   /** The WebAssembly build running the model. */
-  variant: 'simd' | 'baseline';
+  variant: 'simd' | 'baseline' | 'threads';
+  /** The threads each prediction runs on (1 unless `variant` is 'threads'). */
+  threads: number;
 }
 
 /** What predictIds returns: the prediction without the text. */

@@ -96,7 +96,7 @@ test('sentenceCache takes a boolean or a number of bytes, and says what is wrong
 test('the cache stays within its bound however many sentences arrive', async () => {
   const wasm = await instantiate('simd');
   const bound = 20_000;
-  const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true, wasm.defaultLimits(), true, bound).value;
+  const model = wasm.loadModel(fixtureBytes('gru_reset_after'), true, wasm.defaultLimits(), true, bound, 1).value;
   const next = random(11);
   const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
   let reused = 0;

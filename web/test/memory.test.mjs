@@ -12,15 +12,15 @@ import { fixtureBytes, unicodeText } from './helpers/fixtures.mjs';
 test('10,000 predictions, failed loads and deleted models leave the memory unchanged', async () => {
   const wasm = await instantiate('simd');
   const bytes = fixtureBytes('lstm');
-  const model = wasm.loadModel(bytes, true, wasm.defaultLimits(), true, 0).value;
+  const model = wasm.loadModel(bytes, true, wasm.defaultLimits(), true, 0, 1).value;
   const texts = ['Alpha bravo charlie. Delta echo!', unicodeText, '', 'alpha\uD800bravo'];
   texts.forEach((text) => model.predict(text)); // first-use allocations
   const before = heapState(wasm);
 
   for (let i = 0; i < 10_000; i++) model.predict(texts[i % texts.length]);
   for (let i = 0; i < 50; i++) {
-    assert.ok('error' in wasm.loadModel(bytes.subarray(0, 1000), true, wasm.defaultLimits(), true, 0));
-    const other = wasm.loadModel(bytes, true, wasm.defaultLimits(), true, 0).value;
+    assert.ok('error' in wasm.loadModel(bytes.subarray(0, 1000), true, wasm.defaultLimits(), true, 0, 1));
+    const other = wasm.loadModel(bytes, true, wasm.defaultLimits(), true, 0, 1).value;
     other.info();
     other.delete();
   }
@@ -33,7 +33,7 @@ test('a prediction that runs out of memory frees all it allocated', async () => 
   const wasm = await instantiate('simd');
   const limits = wasm.defaultLimits();
   limits.fill(0, 5); // no input limits (the core's 0)
-  const model = wasm.loadModel(fixtureBytes('lstm'), true, limits, true, 0).value;
+  const model = wasm.loadModel(fixtureBytes('lstm'), true, limits, true, 0, 1).value;
   const text = 'Alpha bravo charlie. Delta echo!';
   const expected = model.predict(text);
   const before = heapState(wasm);

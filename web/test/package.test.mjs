@@ -18,7 +18,7 @@ const npm = (args, cwd) =>
     stdio: 'pipe',
   });
 
-for (const variant of ['simd', 'baseline']) {
+for (const variant of ['simd', 'baseline', 'threads']) {
   test(`the ${variant} .wasm is within the 300 KB budget`, (t) => {
     const wasm = readFileSync(join(web, `dist/han-${variant}.wasm`));
     t.diagnostic(`${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped`);
@@ -64,9 +64,10 @@ test('npm pack gives a package that installs and predicts in an empty project', 
   try {
     const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], web));
     const files = packed.files.map((f) => f.path).sort();
-    const dist = ['simd', 'baseline'].flatMap((v) =>
+    const dist = ['simd', 'baseline', 'threads'].flatMap((v) =>
       ['cjs', 'mjs', 'wasm'].map((e) => `dist/han-${v}.${e}`),
     );
+    dist.push('dist/han-threads.worker.cjs', 'dist/han-threads.worker.js');
     const bundled = ['models/imdb-sentiment.han'];
     const sources = [
       ...['core.js', 'index.js', 'index.d.ts', 'node.js', 'highlight.js', 'export.js'],
@@ -84,14 +85,17 @@ test('npm pack gives a package that installs and predicts in an empty project', 
       `import { loadModel } from 'han-wasm';
        const model = await loadModel(${JSON.stringify(fixturePath('lstm'))});
        const { label, sentences } = model.predict('Alpha bravo charlie. Delta echo!');
-       console.log(JSON.stringify({ label, words: sentences[0].words.map((w) => w.text) }));`,
+       const threaded = await loadModel(${JSON.stringify(fixturePath('lstm'))}, { threads: 2 });
+       const variant = threaded.info.variant;
+       console.log(JSON.stringify({ label, words: sentences[0].words.map((w) => w.text), variant }));`,
     );
     const output = JSON.parse(
       execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8' }),
     );
     assert.deepEqual(output.words, ['Alpha', 'bravo', 'charlie']);
+    assert.equal(output.variant, 'threads'); // the installed package finds its worker script
     assert.ok(['sports', 'politics', 'science'].includes(output.label));
-    // The code and both builds stay under 1 MB packed; the bundled model comes on top.
+    // The code and the three builds stay under 1 MB packed; the bundled model comes on top.
     const model = statSync(join(web, bundled[0])).size;
     assert.ok(statSync(join(work, packed.filename)).size < 1_000_000 + model);
   } finally {

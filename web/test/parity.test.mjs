@@ -17,16 +17,20 @@ import {
 
 const TOLERANCE = 1e-5;
 
-for (const simd of [true, false]) {
-  describe(`${simd ? 'SIMD' : 'baseline'} build`, () => {
+for (const [variant, options] of [
+  ['simd', { simd: true, threads: 1 }],
+  ['baseline', { simd: false }],
+  ['threads', { simd: true, threads: 2 }],
+]) {
+  describe(`${variant} build`, () => {
     const models = {};
     before(async () => {
-      for (const name of fixtureNames) models[name] = await loadModel(fixturePath(name), { simd });
+      for (const name of fixtureNames) models[name] = await loadModel(fixturePath(name), options);
     });
     after(() => Object.values(models).forEach((model) => model.dispose()));
 
     test('runs the requested variant', () => {
-      assert.equal(models.lstm.info.variant, simd ? 'simd' : 'baseline');
+      assert.equal(models.lstm.info.variant, variant);
     });
 
     for (const name of fixtureNames) {
@@ -103,7 +107,7 @@ for (const simd of [true, false]) {
 // The SIMD kernels against the scalar reference kernels of the baseline build, on the bundled
 // model, whose sizes (100 inputs, 50 units, 100 attention units) leave vector tails to handle.
 test('the SIMD and baseline builds agree within 1e-5 on the bundled model', async () => {
-  const [simd, baseline] = await Promise.all([loadModel(undefined, { simd: true }),
+  const [simd, baseline] = await Promise.all([loadModel(undefined, { simd: true, threads: 1 }),
     loadModel(undefined, { simd: false })]);
   try {
     const texts = [

@@ -89,7 +89,7 @@ const digest = (prediction) =>
 
 test(`${iterations.toLocaleString('en')} predictions over varied text: valid, deterministic, flat heap`, async () => {
   const wasm = await instantiate('simd');
-  const model = wasm.loadModel(fixtureBytes('lstm'), true, wasm.defaultLimits(), true, 0).value;
+  const model = wasm.loadModel(fixtureBytes('lstm'), true, wasm.defaultLimits(), true, 0, 1).value;
   const expected = new Map();
   const predict = (name, text) => {
     const outcome = model.predict(text);

@@ -31,9 +31,9 @@ for (const sentence of prediction.sentences) {
 const batch: Prediction[] = model.predictBatch([text, 'Awful.']);
 const byIds: IdsPrediction = model.predictIds([[17, 52], new Int32Array([9])]);
 console.log(byIds.probabilities[byIds.label], byIds.sentenceWeights[0], byIds.wordWeights[1][0]);
-const { labels, vocabularySize, architecture, variant } = model.info;
+const { labels, vocabularySize, architecture, variant, threads } = model.info;
 const wordLimit: number = model.info.limits.maxWords;
-console.log(batch.length, labels.join(), vocabularySize, architecture.word_encoder.cell, variant);
+console.log(batch.length, labels.join(), vocabularySize, architecture.word_encoder.cell, variant, threads);
 console.log(wordLimit);
 console.log(simdSupported());
 model.dispose();
@@ -45,6 +45,7 @@ await loadModel(new Uint8Array(8), { sentenceCache: 1 << 20 });
 await loadModel(new Uint8Array(8), { sentenceCache: false });
 const reused: number = batch[0].sentencesReused + byIds.sentencesReused;
 console.log(reused);
+await loadModel('model.han', { threads: 2, cache: false });
 await loadModel(new ArrayBuffer(8));
 await loadModel();
 
