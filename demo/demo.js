@@ -109,10 +109,11 @@ function showProgress({ loaded, total }) {
   }
 }
 
-function showModel({ labels, vocabularySize, parameters, variant }) {
+function showModel({ labels, vocabularySize, parameters, variant, threads }) {
   element('model-status').textContent =
     `Model ready: ${labels.join(' / ')}, a vocabulary of ${vocabularySize.toLocaleString('en')} words, ` +
-    `${parameters.toLocaleString('en')} parameters, WebAssembly${variant === 'simd' ? ' SIMD' : ''}.`;
+    `${parameters.toLocaleString('en')} parameters, WebAssembly${variant === 'baseline' ? '' : ' SIMD'}, ` +
+    `threads: ${threads}.`;
 }
 
 function showError(message) {

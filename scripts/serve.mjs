@@ -2,7 +2,9 @@
 // Serves the demo (demo/) and the han-wasm package files it loads (web/src, web/dist,
 // web/models) from the repository, read-only, with the MIME types browsers need.
 //   node scripts/serve.mjs [PORT]   (default: $PORT or 8000; 0 picks a free port)
-// It listens on 127.0.0.1 only, unless HOST says otherwise (e.g. HOST=0.0.0.0).
+// It listens on 127.0.0.1 only, unless HOST says otherwise (e.g. HOST=0.0.0.0). Its pages are
+// cross-origin isolated (COOP and COEP headers), which gives them SharedArrayBuffer and so the
+// package's threads build.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -33,9 +35,30 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
   "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'";
 
-/** Starts the server; resolves with it once it listens (server.address().port is the port). */
-export function serve({ port = 8000, host = '127.0.0.1', root = REPOSITORY } = {}) {
+// Cross-origin isolation: the page shares no browsing context group with other origins (COOP) and
+// loads nothing another origin has not agreed to (COEP), so the browser gives it shared memory.
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/**
+ * Starts the server; resolves with it once it listens (server.address().port is the port).
+ * `isolated: false` leaves out the cross-origin isolation headers, as most static hosts do.
+ */
+export function serve({
+  port = 8000,
+  host = '127.0.0.1',
+  root = REPOSITORY,
+  isolated = true,
+} = {}) {
   const server = createServer((request, response) => {
+    if (isolated) {
+      for (const [name, value] of Object.entries(ISOLATION_HEADERS)) {
+        response.setHeader(name, value);
+      }
+    }
     respond(root, request, response).catch((error) => {
       if (!response.headersSent) send(response, 500, 'Internal server error');
       else response.destroy(error);

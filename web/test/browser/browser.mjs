@@ -21,16 +21,17 @@ const modelBytes = readFileSync(join(repo, 'web/models/imdb-sentiment.han'));
 /**
  * Starts the server and Chromium around the tests of one file; `session.page` is a fresh page
  * for each test, whose console errors, page errors and CSP violations fail the test. With `model`
- * (a model file's bytes), the pages get that model in place of the bundled one.
+ * (a model file's bytes), the pages get that model in place of the bundled one; `isolated: false`
+ * serves the pages without the cross-origin isolation headers (scripts/serve.mjs).
  */
-export function browserSession({ model } = {}) {
+export function browserSession({ model, isolated = true } = {}) {
   const session = { problems: [] };
   const served = model ?? modelBytes;
   let server;
   let userData;
 
   before(async () => {
-    server = await serve({ port: 0 });
+    server = await serve({ port: 0, isolated });
     session.origin = `http://localhost:${server.address().port}`;
     userData = mkdtempSync(join(tmpdir(), 'han-chromium-'));
     session.context = await chromium.launchPersistentContext(userData, {

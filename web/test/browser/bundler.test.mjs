@@ -43,12 +43,40 @@ const ready = loadModel(new URL('./model.han', self.location.origin + '/'));
 self.onmessage = async (event) => self.postMessage((await ready).predict(event.data));`,
 };
 
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const MIME = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+};
 
 let work;
-let server;
+let servers = [];
 let origin;
+let isolatedOrigin;
 let built;
+
+// A plain static server of the built app; `isolated` adds the cross-origin isolation headers.
+async function serveBuilt(isolated) {
+  const server = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname));
+    const file = join(built, path === '/' ? 'index.html' : path);
+    const headers = isolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+      : {};
+    try {
+      const body = await readFile(file);
+      const type = MIME[extname(file)] ?? 'application/octet-stream';
+      response.writeHead(200, { ...headers, 'Content-Type': type });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${server.address().port}`;
+}
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'han-wasm-vite-'));
@@ -61,29 +89,18 @@ before(async () => {
   run(process.execPath, [join(web, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], app);
   built = join(app, 'dist');
 
-  server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname));
-    const file = join(built, path === '/' ? 'index.html' : path);
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  origin = await serveBuilt(false);
+  isolatedOrigin = await serveBuilt(true);
 });
 
 after(async () => {
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('vite build emits both .wasm variants as assets', () => {
+test('vite build emits the three .wasm variants as assets', () => {
   const assets = readdirSync(join(built, 'assets'));
-  for (const variant of ['simd', 'baseline']) {
+  for (const variant of ['simd', 'baseline', 'threads']) {
     assert.ok(
       assets.some((file) => file.startsWith(`han-${variant}`) && file.endsWith('.wasm')),
       `no han-${variant} .wasm among ${assets.join(', ')}`,
@@ -91,7 +108,8 @@ test('vite build emits both .wasm variants as assets', () => {
   }
 });
 
-test('the bundled app predicts on the page and in a module worker', async () => {
+// Opens the app at `at` in Chromium; gives what it shows (both predictions and the variant).
+async function openApp(at) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(work, 'chromium-')), {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -102,19 +120,31 @@ test('the bundled app predicts on the page and in a module worker', async () => 
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(origin);
+    await page.goto(at);
     await page.waitForFunction(() => document.getElementById('out').textContent !== '', null, {
       timeout: 20_000,
     });
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'vite-app.png') });
     assert.deepEqual(errors, []);
-    const { page: onPage, inWorker, variant } = JSON.parse(await page.textContent('#out'));
-    assert.equal(variant, 'simd'); // Chromium has wasm SIMD, so feature detection picks it
-    const words = onPage.sentences.flatMap((s) => s.words.map((w) => TEXT.slice(w.start, w.end)));
-    assert.deepEqual(words, ['Alpha', 'bravo', 'charlie', 'Delta', 'echo']);
-    assert.deepEqual(inWorker, onPage);
+    return JSON.parse(await page.textContent('#out'));
   } finally {
     await context.close();
   }
+}
+
+test('the bundled app predicts on the page and in a module worker', async () => {
+  const { page: onPage, inWorker, variant } = await openApp(origin);
+  assert.equal(variant, 'simd'); // Chromium has wasm SIMD, so feature detection picks it
+  const words = onPage.sentences.flatMap((s) => s.words.map((w) => TEXT.slice(w.start, w.end)));
+  assert.deepEqual(words, ['Alpha', 'bravo', 'charlie', 'Delta', 'echo']);
+  assert.deepEqual(inWorker, onPage);
+});
+
+test('served cross-origin isolated, the bundled app finds and runs the threads build', async () => {
+  const single = await openApp(origin);
+  const { page: onPage, inWorker, variant } = await openApp(isolatedOrigin);
+  assert.equal(variant, 'threads');
+  assert.deepEqual(onPage, single.page);
+  assert.deepEqual(inWorker, single.page);
 });

@@ -12,9 +12,8 @@ before(async () => {
 after(() => new Promise((resolve) => server.close(resolve)));
 
 // Raw requests: fetch() would normalise the `..` away before sending.
-function get(path, method = 'GET') {
+function get(path, method = 'GET', { port } = server.address()) {
   return new Promise((resolve, reject) => {
-    const { port } = server.address();
     request({ host: '127.0.0.1', port, path, method }, (response) => {
       response.resume();
       response.on('end', () => resolve(response));
@@ -41,6 +40,23 @@ test('files get the MIME types browsers need', async () => {
       response.headers['content-security-policy'],
       /script-src 'self' 'wasm-unsafe-eval';/,
     );
+  }
+});
+
+test('every response carries the cross-origin isolation headers, unless asked not to', async () => {
+  for (const path of ['/demo/', '/web/dist/han-threads.worker.js', '/web/dist/han-threads.wasm']) {
+    const { headers } = await get(path);
+    assert.equal(headers['cross-origin-opener-policy'], 'same-origin', path);
+    assert.equal(headers['cross-origin-embedder-policy'], 'require-corp', path);
+    assert.equal(headers['cross-origin-resource-policy'], 'same-origin', path);
+  }
+  const plain = await serve({ port: 0, isolated: false });
+  try {
+    const { headers } = await get('/demo/', 'GET', plain.address());
+    assert.equal(headers['cross-origin-opener-policy'], undefined);
+    assert.equal(headers['cross-origin-embedder-policy'], undefined);
+  } finally {
+    await new Promise((resolve) => plain.close(resolve));
   }
 });
 
