@@ -42,55 +42,6 @@ val outcome(Compute&& compute) {
   return result;
 }
 
-// The property names of the prediction's objects, made once: a name given as a C string is read
-// from the heap byte by byte on every set, which the threads build's shared heap makes slow.
-struct Keys {
-  val text{"text"}, start{"start"}, end{"end"}, weight{"weight"}, id{"id"}, words{"words"};
-};
-const Keys& keys() {
-  static const Keys made;
-  return made;
-}
-
-val span_object(const std::string& text, const han::TextSpan& span, float weight) {
-  const Keys& key = keys();
-  val object = val::object();
-  object.set(key.text, text);
-  object.set(key.start, span.utf16_start);
-  object.set(key.end, span.utf16_end);
-  object.set(key.weight, weight);
-  return object;
-}
-
-// The prediction with the label as an index and offsets in UTF-16 code units.
-val prediction_object(const han::Prediction& prediction) {
-  val probabilities = val::array();
-  for (size_t k = 0; k < prediction.probabilities.size(); ++k) {
-    probabilities.set(k, prediction.probabilities[k]);
-  }
-  val sentences = val::array();
-  for (size_t s = 0; s < prediction.sentences.size(); ++s) {
-    const han::SentenceAttention& sentence = prediction.sentences[s];
-    val words = val::array();
-    for (size_t w = 0; w < sentence.words.size(); ++w) {
-      const han::WordAttention& word = sentence.words[w];
-      val word_object = span_object(word.text, word.span, word.weight);
-      word_object.set(keys().id, word.id);
-      words.set(w, word_object);
-    }
-    val sentence_object = span_object(sentence.text, sentence.span, sentence.weight);
-    sentence_object.set(keys().words, words);
-    sentences.set(s, sentence_object);
-  }
-  val object = val::object();
-  object.set("label", prediction.label);
-  object.set("probabilities", probabilities);
-  object.set("truncated", prediction.truncated);
-  object.set("sentencesReused", prediction.sentences_reused);
-  object.set("sentences", sentences);
-  return object;
-}
-
 // Encodes into memory allocated here, so that a text too large for the heap is a std::bad_alloc,
 // not a failed malloc inside Embind. TextEncoder turns each lone surrogate into U+FFFD, one UTF-16
 // code unit like the surrogate, so offsets still index the caller's string. It encodes whole code
@@ -147,9 +98,49 @@ std::vector<int32_t> int32_from_js(const val& array) {
   return values;
 }
 
-// A Float32Array copy of the values (a view would dangle once the heap grows).
+// A Float32Array or Int32Array copy of the values (a view would dangle once the heap grows).
 val float32_to_js(const float* values, size_t size) {
   return val::global("Float32Array").new_(emscripten::typed_memory_view(size, values));
+}
+
+val int32_to_js(const std::vector<int32_t>& values) {
+  return val::global("Int32Array")
+      .new_(emscripten::typed_memory_view(values.size(), values.data()));
+}
+
+// The prediction as typed arrays, which web/src/core.js turns into objects: offsets in UTF-16
+// code units (core.js slices each word's text out of the caller's string), weights, ids, and the
+// number of words of each sentence. Typed arrays cross into JavaScript as one copy each, where
+// an object per word would cost a call into JavaScript per property (and a string decoded from
+// the heap per word, slow from the threads build's shared memory).
+val prediction_arrays(const han::Prediction& prediction) {
+  std::vector<int32_t> sentence_spans, word_counts, word_spans, word_ids;
+  std::vector<float> sentence_weights, word_weights;
+  for (const han::SentenceAttention& sentence : prediction.sentences) {
+    sentence_spans.push_back(static_cast<int32_t>(sentence.span.utf16_start));
+    sentence_spans.push_back(static_cast<int32_t>(sentence.span.utf16_end));
+    sentence_weights.push_back(sentence.weight);
+    word_counts.push_back(static_cast<int32_t>(sentence.words.size()));
+    for (const han::WordAttention& word : sentence.words) {
+      word_spans.push_back(static_cast<int32_t>(word.span.utf16_start));
+      word_spans.push_back(static_cast<int32_t>(word.span.utf16_end));
+      word_weights.push_back(word.weight);
+      word_ids.push_back(word.id);
+    }
+  }
+  val object = val::object();
+  object.set("label", prediction.label);
+  object.set("probabilities",
+             float32_to_js(prediction.probabilities.data(), prediction.probabilities.size()));
+  object.set("truncated", prediction.truncated);
+  object.set("sentencesReused", prediction.sentences_reused);
+  object.set("sentenceSpans", int32_to_js(sentence_spans));
+  object.set("sentenceWeights", float32_to_js(sentence_weights.data(), sentence_weights.size()));
+  object.set("wordCounts", int32_to_js(word_counts));
+  object.set("wordSpans", int32_to_js(word_spans));
+  object.set("wordWeights", float32_to_js(word_weights.data(), word_weights.size()));
+  object.set("wordIds", int32_to_js(word_ids));
+  return object;
 }
 
 class LoadedModel {
@@ -172,7 +163,7 @@ class LoadedModel {
   // text: a JavaScript string.
   val predict(const val& text) const {
     return outcome([&] {
-      return prediction_object(model_.predict(utf8_from_js(text, limits_.max_text_bytes), limits_));
+      return prediction_arrays(model_.predict(utf8_from_js(text, limits_.max_text_bytes), limits_));
     });
   }
 
@@ -190,7 +181,7 @@ class LoadedModel {
           model_.predict_batch(std::vector<std::string_view>(utf8.begin(), utf8.end()), limits_);
       val array = val::array();
       for (size_t i = 0; i < predictions.size(); ++i)
-        array.set(i, prediction_object(predictions[i]));
+        array.set(i, prediction_arrays(predictions[i]));
       return array;
     });
   }

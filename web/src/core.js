@@ -377,7 +377,7 @@ class Model {
     if (typeof text !== 'string') {
       throw new TypeError(`predict: expected a string, got ${describe(text)}`);
     }
-    return this.#prediction(unwrap(handle.predict(text)));
+    return this.#prediction(unwrap(handle.predict(text)), text);
   }
 
   // sentences: the document as word ids (0 = padding), one array (or Int32Array) per sentence.
@@ -435,7 +435,7 @@ class Model {
     const predictions = [];
     for (let first = 0; first < list.length; first += BATCH_SIZE) {
       const batch = unwrap(this.#handle.predictBatch(list.slice(first, first + BATCH_SIZE)));
-      for (const raw of batch) predictions.push(this.#prediction(raw));
+      batch.forEach((raw, i) => predictions.push(this.#prediction(raw, list[first + i])));
     }
     return predictions;
   }
@@ -449,17 +449,33 @@ class Model {
     this.#handle = null;
   }
 
-  // A prediction of the bindings with the label by name. sentencesReused says how it was
+  // A prediction of the bindings (typed arrays: bindings/han_bindings.cpp, prediction_arrays) as
+  // plain objects, with the label by name and the text of each span sliced out of `text`, lone
+  // surrogates read as U+FFFD as the core read them. sentencesReused says how the prediction was
   // computed, not what it is: non-enumerable, so that predictions of the same text compare equal
   // (deepEqual, JSON.stringify, postMessage) whether or not the sentence cache served them.
-  #prediction({ label, probabilities, truncated, sentencesReused, sentences }) {
+  #prediction(raw, text) {
+    const source = wellFormed(text);
+    const probabilities = Array.from(raw.probabilities);
+    const sentences = [];
+    for (let s = 0, w = 0; s < raw.wordCounts.length; ++s) {
+      const words = [];
+      for (const last = w + raw.wordCounts[s]; w < last; ++w) {
+        const start = raw.wordSpans[2 * w], end = raw.wordSpans[2 * w + 1];
+        const weight = raw.wordWeights[w];
+        words.push({ text: source.slice(start, end), start, end, weight, id: raw.wordIds[w] });
+      }
+      const start = raw.sentenceSpans[2 * s], end = raw.sentenceSpans[2 * s + 1];
+      const weight = raw.sentenceWeights[s];
+      sentences.push({ text: source.slice(start, end), start, end, weight, words });
+    }
     const prediction = {
-      label: this.#labels[label],
+      label: this.#labels[raw.label],
       probabilities: Object.fromEntries(this.#labels.map((name, k) => [name, probabilities[k]])),
-      truncated,
+      truncated: raw.truncated,
       sentences,
     };
-    return Object.defineProperty(prediction, 'sentencesReused', { value: sentencesReused });
+    return Object.defineProperty(prediction, 'sentencesReused', { value: raw.sentencesReused });
   }
 
   #live() {
@@ -485,6 +501,13 @@ function wasmModule(platform, variant) {
 function unwrap(outcome) {
   if ('error' in outcome) throw new Error(outcome.error);
   return outcome.value;
+}
+
+// The text with each lone surrogate as U+FFFD (one code unit, so offsets stay), as TextEncoder
+// gives it to the core.
+function wellFormed(text) {
+  if (typeof text.isWellFormed === 'function') return text.isWellFormed() ? text : text.toWellFormed();
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function describe(value) {

@@ -75,12 +75,20 @@ const heavy = {
 };
 
 
+// The bindings' prediction (typed arrays, see bindings/han_bindings.cpp): probabilities, and
+// every sentence with words, inside the text, each word inside its sentence.
 function checkValid(text, prediction) {
   assert.ok(prediction.probabilities.every((p) => p >= 0 && p <= 1));
   assert.ok(prediction.label < prediction.probabilities.length);
-  for (const sentence of prediction.sentences) {
-    assert.ok(sentence.words.length > 0);
-    for (const word of sentence.words) assert.equal(text.slice(word.start, word.end), word.text);
+  const { sentenceSpans, wordCounts, wordSpans, wordWeights } = prediction;
+  for (let s = 0, w = 0; s < wordCounts.length; ++s) {
+    const [start, end] = [sentenceSpans[2 * s], sentenceSpans[2 * s + 1]];
+    assert.ok(0 <= start && start < end && end <= text.length);
+    assert.ok(wordCounts[s] > 0);
+    for (const last = w + wordCounts[s]; w < last; ++w) {
+      assert.ok(start <= wordSpans[2 * w] && wordSpans[2 * w] < wordSpans[2 * w + 1]);
+      assert.ok(wordSpans[2 * w + 1] <= end && wordWeights[w] >= 0 && wordWeights[w] <= 1);
+    }
   }
 }
 
