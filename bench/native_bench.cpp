@@ -1,9 +1,10 @@
-// The native library on the benchmark's workloads (docs/benchmarks.md), on 1 and 2 threads:
-//   han_native_bench DATA_DIR [REPEATS]
-// DATA_DIR is what han_reference_model wrote. Prints one JSON object per thread count (bench/
-// run.mjs reads them): documents per second on workload A in batches of 32 and one at a time,
-// the latency on B (medians of wall-clock and of CPU time), and the probabilities of every
-// document. The protocol is bench/systems/measure.mjs's.
+// The native library on the benchmark's workloads (docs/benchmarks.md):
+//   han_native_bench DATA_DIR [REPEATS] [cold|nocache|warm]
+// DATA_DIR is what han_reference_model wrote. Prints one JSON object per row (bench/run.mjs
+// reads them; warm has one for 1 and one for 2 threads, the others 1 thread): documents per
+// second on workload A in batches of 32 and one at a time, the latency on B (medians of
+// wall-clock and of CPU time), in cold mode the load and the first document, and the
+// probabilities of every document. The protocol and its modes are bench/systems/measure.mjs's.
 #include <sys/stat.h>
 #include <time.h>
 
@@ -11,7 +12,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,7 +80,7 @@ size_t word_count(const han::Document& doc) {
   return words;
 }
 
-// Runs documents with the input projection cache of the model (Model::cache_input_projections):
+// Runs documents with the model's input projection cache, if it has one:
 // a batch is split into one contiguous part per thread of a pool with about as many words in
 // each, and each part runs as one ragged batch (han_forward_batch).
 class Runner {
@@ -120,67 +123,123 @@ class Runner {
   han::WorkerPool pool_;
 };
 
+// measure.mjs's protocol on `threads` threads. `load` gives a freshly read model; in warm and
+// nocache mode `shared` is the model all thread counts use instead.
+nlohmann::json measure(const std::function<han::Model()>& load, han::Model* shared,
+                       const std::string& mode, size_t threads, const std::vector<han::Document>& a,
+                       const han::Document& b, int repeats) {
+  constexpr size_t kBatch = 32;
+  const bool cold = mode == "cold";
+  std::optional<han::Model> fresh;
+  std::vector<Timing> loads;
+  auto reload = [&] {
+    fresh.reset();
+    loads.push_back(timed([&] { fresh.emplace(load()); }));
+  };
+  std::vector<std::vector<float>> probabilities(a.size());
+  std::optional<Timing> first_doc;
+  auto model = [&]() -> const han::Model& { return cold ? *fresh : *shared; };
+  auto batches = [&](Runner& runner) {
+    for (size_t first = 0; first < a.size(); first += kBatch) {
+      runner.batch(a, first, std::min(kBatch, a.size() - first), probabilities);
+    }
+  };
+  if (cold) {
+    reload();
+    Runner runner(model(), threads);
+    first_doc = timed([&] { runner.batch(a, 0, 1, probabilities); });
+  } else {
+    Runner runner(model(), threads);
+    batches(runner);  // warm-up, as bench/systems/measure.mjs does
+    runner.one(b);
+  }
+  std::vector<Timing> batched, single, latency;
+  for (int r = 0; r < repeats; ++r) {
+    if (cold) reload();
+    Runner first(model(), threads);
+    batched.push_back(timed([&] { batches(first); }));
+    if (cold) reload();
+    Runner runner(model(), threads);
+    single.push_back(timed([&] {
+      for (size_t d = 0; d < a.size(); ++d) runner.batch(a, d, 1, probabilities);
+    }));
+    for (int k = 0; k < 5; ++k) {
+      if (cold) reload();
+      Runner one(model(), threads);
+      latency.push_back(timed([&] { one.one(b); }));
+    }
+  }
+  auto rate = [&](const std::vector<Timing>& runs, double Timing::*clock) {
+    std::vector<double> rates;
+    for (const Timing& t : runs) rates.push_back(static_cast<double>(a.size()) / (t.*clock));
+    return median(rates);
+  };
+  auto milliseconds = [&](const std::vector<Timing>& runs, double Timing::*clock) {
+    std::vector<double> values;
+    for (const Timing& t : runs) values.push_back((t.*clock) * 1e3);
+    return median(values);
+  };
+  auto fields = [&](double Timing::*clock) {
+    nlohmann::json f = {{"batch_docs_per_s", rate(batched, clock)},
+                        {"single_docs_per_s", rate(single, clock)},
+                        {"latency_b_ms", milliseconds(latency, clock)},
+                        {"first_doc_ms", nullptr},
+                        {"load_ms", nullptr}};
+    if (cold) {
+      f["first_doc_ms"] = (*first_doc).*clock * 1e3;
+      // The process's first load is left out, as in measure.mjs.
+      f["load_ms"] = milliseconds(std::vector<Timing>(loads.begin() + 1, loads.end()), clock);
+    }
+    return f;
+  };
+  nlohmann::json result = {
+      {"system", "han native"},
+      {"backend", kBackend},
+      {"threads", threads},
+      {"mode", cold                ? "cold"
+               : mode == "nocache" ? "cache off"
+                                   : "warm"},
+  };
+  result.update(fields(&Timing::wall));
+  result["cpu"] = fields(&Timing::cpu);
+  result["probabilities"] = {{"A", probabilities}, {"B", {Runner(model(), threads).one(b)}}};
+  return result;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::cerr << "usage: han_native_bench DATA_DIR [REPEATS]\n";
+  if (argc < 2 || argc > 4) {
+    std::cerr << "usage: han_native_bench DATA_DIR [REPEATS] [cold|nocache|warm]\n";
     return 2;
   }
   const std::string dir = argv[1];
-  const int repeats = argc == 3 ? std::max(1, std::atoi(argv[2])) : 5;
+  const int repeats = argc >= 3 ? std::max(1, std::atoi(argv[2])) : 5;
+  const std::string mode = argc == 4 ? argv[3] : "warm";
+  if (mode != "cold" && mode != "nocache" && mode != "warm") {
+    std::cerr << "han_native_bench: unknown mode " << mode << " (known: cold, nocache, warm)\n";
+    return 2;
+  }
   try {
-    han::Model model = han::read_model_file(dir + "/reference.han");
-    model.cache_input_projections();
+    // A model as the CLI and the package load it: without the cache in nocache mode only.
+    auto load = [&] {
+      han::Model model = han::read_model_file(dir + "/reference.han");
+      if (mode != "nocache") model.cache_input_projections();
+      return model;
+    };
     std::ifstream in(dir + "/workloads.json");
     const nlohmann::json workloads = nlohmann::json::parse(in);
     const std::vector<han::Document> a = read_documents(workloads.at("A"));
     const std::vector<han::Document> b = read_documents(workloads.at("B"));
-    constexpr size_t kBatch = 32;
-
-    for (size_t threads : {1, 2}) {
-      Runner runner(model, threads);
-      std::vector<std::vector<float>> probabilities(a.size());
-      auto batches = [&] {
-        for (size_t first = 0; first < a.size(); first += kBatch) {
-          runner.batch(a, first, std::min(kBatch, a.size() - first), probabilities);
-        }
-      };
-      batches();  // warm-up, as bench/systems/measure.mjs does
-      runner.one(b[0]);
-      std::vector<Timing> batched, single, latency;
-      for (int r = 0; r < repeats; ++r) {
-        batched.push_back(timed(batches));
-        single.push_back(timed([&] {
-          for (size_t d = 0; d < a.size(); ++d) runner.batch(a, d, 1, probabilities);
-        }));
-        for (int k = 0; k < 5; ++k) latency.push_back(timed([&] { runner.one(b[0]); }));
-      }
-      auto rate = [&](const std::vector<Timing>& runs, double Timing::*clock) {
-        std::vector<double> rates;
-        for (const Timing& t : runs) rates.push_back(static_cast<double>(a.size()) / (t.*clock));
-        return median(rates);
-      };
-      auto milliseconds = [&](double Timing::*clock) {
-        std::vector<double> values;
-        for (const Timing& t : latency) values.push_back((t.*clock) * 1e3);
-        return median(values);
-      };
-      const nlohmann::json result = {
-          {"system", "han native"},
-          {"backend", kBackend},
-          {"threads", threads},
-          {"batch_docs_per_s", rate(batched, &Timing::wall)},
-          {"single_docs_per_s", rate(single, &Timing::wall)},
-          {"latency_b_ms", milliseconds(&Timing::wall)},
-          {"cpu",
-           {{"batch_docs_per_s", rate(batched, &Timing::cpu)},
-            {"single_docs_per_s", rate(single, &Timing::cpu)},
-            {"latency_b_ms", milliseconds(&Timing::cpu)}}},
-          {"runtime_bytes", file_size("/proc/self/exe")},
-          {"model_bytes", file_size(dir + "/reference.han")},
-          {"probabilities", {{"A", probabilities}, {"B", {runner.one(b[0])}}}},
-      };
+    std::optional<han::Model> shared;
+    if (mode != "cold") shared.emplace(load());
+    const std::vector<size_t> thread_counts =
+        mode == "warm" ? std::vector<size_t>{1, 2} : std::vector<size_t>{1};
+    for (size_t threads : thread_counts) {
+      nlohmann::json result =
+          measure(load, shared ? &*shared : nullptr, mode, threads, a, b[0], repeats);
+      result["runtime_bytes"] = file_size("/proc/self/exe");
+      result["model_bytes"] = file_size(dir + "/reference.han");
       std::cout << result.dump() << "\n";
     }
   } catch (const std::exception& e) {

@@ -1,8 +1,9 @@
 """The reference HAN in PyTorch (CPU, one thread) on the benchmark's workloads (docs/benchmarks.md).
 
-    /usr/bin/python3 bench/torch_bench.py DATA_DIR [REPEATS]
+    /usr/bin/python3 bench/torch_bench.py DATA_DIR [REPEATS] [cold|warm]
 
-Prints one JSON line like han_native_bench's, plus "reference": the probabilities of every
+Prints one JSON line like han_native_bench's, timed as bench/systems/measure.mjs times the other
+runtimes (in its modes cold and warm); in warm mode also "reference": the probabilities of every
 document computed in float64 by the same modules, which bench/run.mjs holds every system to.
 Padded batches run as packed sequences, so each sentence and document runs at its true length.
 """
@@ -112,44 +113,77 @@ def predict(model, docs):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: torch_bench.py DATA_DIR [REPEATS]")
+    if len(sys.argv) not in (2, 3, 4):
+        sys.exit("usage: torch_bench.py DATA_DIR [REPEATS] [cold|warm]")
     directory = sys.argv[1]
-    repeats = int(sys.argv[2]) if len(sys.argv) == 3 else 5
+    repeats = int(sys.argv[2]) if len(sys.argv) >= 3 else 5
+    mode = sys.argv[3] if len(sys.argv) == 4 else "warm"
+    if mode not in ("cold", "warm"):
+        sys.exit("torch_bench.py: unknown mode %s (known: cold, warm)" % mode)
+    cold = mode == "cold"
     torch.set_num_threads(1)
     with open(directory + "/workloads.json") as f:
         workloads = json.load(f)
     a, b = workloads["A"], workloads["B"]
-    model = Han(read_weights(directory)).eval()
+
+    loads = []
+
+    def load():
+        wall, cpu = time.perf_counter(), time.process_time()
+        model = Han(read_weights(directory)).eval()
+        loads.append((time.perf_counter() - wall, time.process_time() - cpu))
+        return model
 
     batched, single, latency = [], [], []
+    first_doc = None
+    probabilities = None
     with torch.inference_mode():
-        probabilities = predict(model, a)  # warm-up, as bench/systems/measure.mjs does
-        model(b)
+        model = load()
+        if cold:
+            first_doc = timed(lambda: model([a[0]]))
+        else:
+            probabilities = predict(model, a)  # warm-up, as bench/systems/measure.mjs does
+            model(b)
         for _ in range(repeats):
-            batched.append(timed(lambda: predict(model, a)))
+            if cold:
+                model = load()
+            out = []
+            batched.append(timed(lambda: out.extend(predict(model, a))))
+            probabilities = probabilities or out
+            if cold:
+                model = load()
             single.append(timed(lambda: [model([doc]) for doc in a]))
-            latency.extend(timed(lambda: model(b)) for _ in range(5))
+            for _ in range(5):
+                if cold:
+                    model = load()
+                latency.append(timed(lambda: model(b)))
         probabilities_b = model(b).tolist()
-        exact = model.double()
-        reference = {"A": predict(exact, a), "B": exact(b).tolist()}
+        reference = None
+        if not cold:
+            exact = model.double()
+            reference = {"A": predict(exact, a), "B": exact(b).tolist()}
 
-    def rate(runs, clock):
-        return statistics.median(len(a) / t[clock] for t in runs)
+    def fields(clock):
+        return {
+            "batch_docs_per_s": statistics.median(len(a) / t[clock] for t in batched),
+            "single_docs_per_s": statistics.median(len(a) / t[clock] for t in single),
+            "latency_b_ms": statistics.median(t[clock] for t in latency) * 1e3,
+            "first_doc_ms": first_doc[clock] * 1e3 if first_doc else None,
+            # The fresh loads; the process's first is left out, as in measure.mjs.
+            "load_ms": statistics.median(t[clock] for t in loads[1:]) * 1e3 if cold else None,
+        }
 
     print(json.dumps({
         "system": "PyTorch %s" % torch.__version__.split("+")[0],
         "backend": "CPU (eager)",
         "threads": 1,
-        "batch_docs_per_s": rate(batched, 0),
-        "single_docs_per_s": rate(single, 0),
-        "latency_b_ms": statistics.median(t[0] for t in latency) * 1e3,
-        "cpu": {"batch_docs_per_s": rate(batched, 1), "single_docs_per_s": rate(single, 1),
-                "latency_b_ms": statistics.median(t[1] for t in latency) * 1e3},
+        "mode": mode,
+        **fields(0),
+        "cpu": fields(1),
         "runtime_bytes": None,
         "model_bytes": os.path.getsize(directory + "/weights.bin"),
         "probabilities": {"A": probabilities, "B": probabilities_b},
-        "reference": reference,
+        **({"reference": reference} if reference else {}),
     }))
 
 

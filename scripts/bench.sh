@@ -3,7 +3,9 @@
 # packages, and the peers from npm into bench/node_modules), builds the native runner and the
 # WebAssembly package, writes the reference model, its workloads and its ONNX graph, then runs
 # every system and prints the table (bench/run.mjs). `cd bench && npm run bench` does the same.
-#   scripts/bench.sh [--rounds N] [--repeats N] [--only han-native,han-wasm-simd,han-wasm-baseline,ort,tfjs,pytorch]
+#   scripts/bench.sh [--rounds N] [--repeats N] [--only NAME[:MODE],...]
+# NAME: han-native, han-wasm-simd, han-wasm-baseline (modes cold, nocache, warm), ort, tfjs,
+# pytorch (cold, warm); a NAME alone runs all its modes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -1,23 +1,30 @@
-// han-wasm in Node on the benchmark's workloads: node han-wasm.mjs DATA_DIR simd|baseline REPEATS
+// han-wasm in Node on the benchmark's workloads:
+//   node han-wasm.mjs DATA_DIR simd|baseline REPEATS cold|nocache|warm
 // Documents go in as word ids (model.predictIds), as they do for the other runtimes.
 import { loadModel } from '../../web/src/node.js';
 
 import { fileSize, measure, readData, report } from './measure.mjs';
 
-const [dir, variant, repeats] = process.argv.slice(2);
+const [dir, variant, repeats, mode = 'warm'] = process.argv.slice(2);
 // Without the sentence cache: B would otherwise come from it after its first pass, and the peers
 // cache nothing (bench/incremental.mjs measures the cache on edits).
-const model = await loadModel(`${dir}/reference.han`, {
-  simd: variant === 'simd',
-  sentenceCache: false,
-  threads: 1,
-});
-const labels = model.info.labels;
-const predictBatch = (docs) =>
-  docs.map((doc) => {
-    const { probabilities } = model.predictIds(doc);
-    return labels.map((label) => probabilities[label]);
+const load = async () => {
+  const model = await loadModel(`${dir}/reference.han`, {
+    simd: variant === 'simd',
+    cacheProjections: mode !== 'nocache',
+    sentenceCache: false,
+    threads: 1,
   });
+  const labels = model.info.labels;
+  return {
+    predictBatch: (docs) =>
+      docs.map((doc) => {
+        const { probabilities } = model.predictIds(doc);
+        return labels.map((label) => probabilities[label]);
+      }),
+    dispose: () => model.dispose(),
+  };
+};
 const dist = new URL('../../web/dist/', import.meta.url);
 report({
   system: 'han-wasm',
@@ -26,5 +33,5 @@ report({
   runtime_bytes: ['wasm', 'mjs'].reduce((n, e) => n + fileSize(new URL(`han-${variant}.${e}`, dist)), 0) +
     ['core.js', 'index.js'].reduce((n, f) => n + fileSize(new URL(`../src/${f}`, dist)), 0),
   model_bytes: fileSize(`${dir}/reference.han`),
-  ...(await measure(predictBatch, readData(dir), Number(repeats))),
+  ...(await measure(load, readData(dir), Number(repeats), mode)),
 });

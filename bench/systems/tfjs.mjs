@@ -1,5 +1,5 @@
 // TensorFlow.js with its wasm backend (one thread) on the benchmark's workloads:
-//   node tfjs.mjs DATA_DIR REPEATS
+//   node tfjs.mjs DATA_DIR REPEATS cold|warm
 // tf.layers.gru rejects reset_after=true, so the GRU here is written with tf ops, the same
 // equations as src/layers/gru.h; a batch runs zero-padded, with the state held on padding.
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 
 import { fileSize, measure, padBatch, readData, report } from './measure.mjs';
 
-const [dir, repeats] = process.argv.slice(2);
+const [dir, repeats, mode = 'warm'] = process.argv.slice(2);
 const packages = new URL('../node_modules/@tensorflow/', import.meta.url);
 const wasmDir = new URL('tfjs-backend-wasm/dist/', packages);
 // One thread: the SIMD module without threads.
@@ -22,10 +22,14 @@ if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT') || getThreadsCount() !== 1) {
 }
 
 const data = readData(dir);
-const w = Object.fromEntries(
-  Object.entries(data.weights).map(([name, { shape, values }]) => [name, tf.tensor(values, shape)]),
-);
-const units = w['word_encoder.fw.recurrent_kernel'].shape[0];
+// The model's tensors; load() makes them anew from the weights read at the start.
+let w = null;
+const load = async () => {
+  w = Object.fromEntries(
+    Object.entries(data.weights).map(([name, { shape, values }]) => [name, tf.tensor(values, shape)]),
+  );
+  return { predictBatch, dispose: () => Object.values(w).forEach((t) => t.dispose()) };
+};
 const vector = (name) => w[name].reshape([-1]);
 
 // One direction over x [N, T, in] with mask [N, T] (1 = real step):
@@ -33,6 +37,7 @@ const vector = (name) => w[name].reshape([-1]);
 //   h' = z ⊙ h + (1 - z) ⊙ h~, and h' = h on padding. Returns the states [N, T, u].
 function gru(x, mask, prefix, reverse) {
   const [n, t, input] = x.shape;
+  const units = w[`${prefix}.recurrent_kernel`].shape[0];
   const projected = tf
     .add(tf.matMul(x.reshape([n * t, input]), w[`${prefix}.kernel`]), w[`${prefix}.bias`].slice([0, 0], [1, -1]))
     .reshape([n, t, 3 * units]);
@@ -96,5 +101,5 @@ report({
     'tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
   ].reduce((n, f) => n + fileSize(new URL(f, packages)), 0),
   model_bytes: fileSize(`${dir}/weights.bin`),
-  ...(await measure(predictBatch, data, Number(repeats))),
+  ...(await measure(load, data, Number(repeats), mode)),
 });
