@@ -36,8 +36,9 @@ export interface LoadOptions {
   limits?: Limits;
   /**
    * Look the word encoder's input projections up per word instead of computing them (default
-   * true): 2.6 times as fast on the reference HAN (docs/benchmarks.md), for vocabulary × 6 ×
-   * units floats of memory (36 MB for 30,000 words and 50 units), touched only for words seen.
+   * true): on the reference HAN 2.6 times as fast once most words have been seen, 1.3–1.6 times
+   * on a fresh model's first pass (docs/benchmarks.md), for vocabulary × 6 × units floats of
+   * memory (36 MB for 30,000 words and 50 units), touched only for words seen.
    * Models whose encoders are not GRUs with reset_after at both levels never use it.
    */
   cacheProjections?: boolean;
