@@ -6,6 +6,10 @@ import { loadModel } from '../../web/src/node.js';
 import { fileSize, measure, readData, report } from './measure.mjs';
 
 const [dir, variant, repeats, mode = 'warm'] = process.argv.slice(2);
+if (!['cold', 'nocache', 'warm'].includes(mode)) {
+  console.error(`han-wasm.mjs: unknown mode ${mode} (known: ${['cold', 'nocache', 'warm'].join(', ')})`);
+  process.exit(2);
+}
 // Without the sentence cache: B would otherwise come from it after its first pass, and the peers
 // cache nothing (bench/incremental.mjs measures the cache on edits).
 const load = async () => {

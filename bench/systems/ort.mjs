@@ -8,6 +8,10 @@ import * as ort from 'onnxruntime-web';
 import { fileSize, measure, padBatch, readData, report } from './measure.mjs';
 
 const [dir, repeats, mode = 'warm'] = process.argv.slice(2);
+if (!['cold', 'warm'].includes(mode)) {
+  console.error(`ort.mjs: unknown mode ${mode} (known: ${['cold', 'warm'].join(', ')})`);
+  process.exit(2);
+}
 ort.env.wasm.numThreads = 1;
 const load = async () => {
   const session = await ort.InferenceSession.create(`${dir}/han.onnx`, {

@@ -10,6 +10,10 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import { fileSize, measure, padBatch, readData, report } from './measure.mjs';
 
 const [dir, repeats, mode = 'warm'] = process.argv.slice(2);
+if (!['cold', 'warm'].includes(mode)) {
+  console.error(`tfjs.mjs: unknown mode ${mode} (known: ${['cold', 'warm'].join(', ')})`);
+  process.exit(2);
+}
 const packages = new URL('../node_modules/@tensorflow/', import.meta.url);
 const wasmDir = new URL('tfjs-backend-wasm/dist/', packages);
 // One thread: the SIMD module without threads.
