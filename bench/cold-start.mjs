@@ -27,8 +27,8 @@ const wasm = await require(new URL('han-simd.cjs', dist).pathname)({
   wasmBinary: readFileSync(new URL('han-simd.wasm', dist)),
 });
 const bytes = readFileSync(new URL('../models/imdb-sentiment.han', import.meta.url));
-// Without the sentence cache, which would serve the review's second prediction whole.
-const load = () => wasm.loadModel(bytes, true, wasm.defaultLimits(), true, 0).value;
+// Without the sentence cache, which would serve the review's second prediction whole; one thread.
+const load = () => wasm.loadModel(bytes, true, wasm.defaultLimits(), true, 0, 1).value;
 const time = (fn) => {
   const start = performance.now();
   fn();
