@@ -11,7 +11,7 @@ import pytest
 import han
 from conftest import FIXTURES, ROOT
 
-torch = pytest.importorskip("torch", reason="PyTorch (Debian's python3-torch) is needed")
+import torch  # noqa: E402  (Debian's python3-torch; scripts/test.sh installs it)
 from torch import nn  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
