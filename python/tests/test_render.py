@@ -1,6 +1,7 @@
 """han.render: <han-highlight>'s markup and stylesheet as static HTML. No input ever becomes
 markup: hostile text parses back to exactly its characters, inside the expected elements only."""
 
+import json
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -94,3 +95,32 @@ def test_the_stylesheet_is_the_packages():
     styles = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True,
                             check=True).stdout
     assert han.render.STYLESHEET == styles
+
+
+def test_the_fragments_are_the_packages_highlight_html():
+    """The npm package's highlightHTML (web/src/export.js) gives the same string."""
+    model = han.load(BUNDLED_MODEL)
+    texts = [t for t in HOSTILE if "\ud800" not in t] + ["Café naïve 🎬 — 日本語. Done!"]
+    cases = []
+    for text in texts:
+        p = model.predict(text)
+
+        def utf16(index):
+            return len(text[:index].encode("utf-16-le")) // 2
+
+        for span in [*p["sentences"], *(w for s in p["sentences"] for w in s["words"])]:
+            span["start"], span["end"] = utf16(span["start"]), utf16(span["end"])
+        html = han.render.highlight_html(text, model.predict(text))
+        cases.append({"text": text, "prediction": p, "html": html})
+    script = """
+import { highlightHTML } from './web/src/export.js';
+let input = '';
+process.stdin.on('data', (chunk) => (input += chunk));
+process.stdin.on('end', () => {
+  const cases = JSON.parse(input);
+  process.stdout.write(JSON.stringify(cases.map((c) => highlightHTML(c.text, c.prediction))));
+});
+"""
+    result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT,
+                            input=json.dumps(cases), capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == [c["html"] for c in cases]
