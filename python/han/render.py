@@ -7,6 +7,9 @@ styles them. Every piece of the text is escaped: nothing in the input becomes ma
 """
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
+
+_FOUR_PLACES = Decimal("0.0001")
 
 HIGHLIGHT_COLOR = "#ff9900"
 BAR_COLOR = "#9a4a00"
@@ -102,7 +105,9 @@ def _share(value, largest):
 
 
 def _fixed(value):
-    return f"{value:.4f}"
+    """JavaScript's toFixed(4): the exact binary value rounded half up (format() rounds half to
+    even, which differs on exact ties such as 1/32)."""
+    return str(Decimal(value).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP))
 
 
 def highlight_html(text, prediction, view="combined"):

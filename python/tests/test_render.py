@@ -112,6 +112,14 @@ def test_the_fragments_are_the_packages_highlight_html():
             span["start"], span["end"] = utf16(span["start"]), utf16(span["end"])
         html = han.render.highlight_html(text, model.predict(text))
         cases.append({"text": text, "prediction": p, "html": html})
+    # Weights that are exact rounding ties (1/32, 3/32): toFixed rounds them half up.
+    tie = {"label": "a", "probabilities": {"a": 1.0}, "truncated": True, "sentences": [
+        {"text": "Go <b>now</b>!", "start": 0, "end": 14, "weight": 1.0, "words": [
+            {"text": "Go", "start": 0, "end": 2, "weight": 0.90625, "id": 2},
+            {"text": "b", "start": 4, "end": 5, "weight": 0.09375, "id": 3}]}]}
+    text = "Go <b>now</b>! x"
+    cases.append({"text": text, "prediction": tie, "html": han.render.highlight_html(text, tie)})
+    assert "word weight 0.0938 ×" in cases[-1]["html"]
     script = """
 import { highlightHTML } from './web/src/export.js';
 let input = '';
@@ -124,3 +132,35 @@ process.stdin.on('end', () => {
     result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT,
                             input=json.dumps(cases), capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == [c["html"] for c in cases]
+
+
+def test_the_cli_writes_the_same_fragments(cli, tmp_path):
+    lines = [t for t in HOSTILE if "\ud800" not in t and t]
+    raw = "\n".join(lines).encode("utf-8") + b"\nBad \xff\xfe bytes \xed\xa0\x80 here.\n"
+    (tmp_path / "in.txt").write_bytes(raw)
+    result = subprocess.run([cli, "render", BUNDLED_MODEL, tmp_path / "in.txt", "--out",
+                             tmp_path / "site", "--view", "word"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote {len(lines) + 1} fragments and han-highlight.css to {tmp_path / 'site'}\n"
+    assert (tmp_path / "site" / "han-highlight.css").read_text(encoding="utf-8") == han.render.STYLESHEET
+    model = han.load(BUNDLED_MODEL)
+    texts = raw.decode("utf-8", "replace").split("\n")[:-1]
+    for number, text in enumerate(texts, start=1):
+        fragment = (tmp_path / "site" / f"{number}.html").read_text(encoding="utf-8")
+        assert fragment == han.render.highlight_html(text, model.predict(text), view="word")
+
+
+def test_the_cli_reports_bad_invocations(cli, tmp_path):
+    (tmp_path / "in.txt").write_text("x\n")
+    cases = [
+        ([BUNDLED_MODEL, tmp_path / "in.txt"], 2, "han render: --out DIR is required"),
+        ([BUNDLED_MODEL, tmp_path / "in.txt", "--out", tmp_path / "o", "--view", "x"], 2,
+         "han render: --view must be combined, word or sentence"),
+        ([BUNDLED_MODEL, tmp_path / "none.txt", "--out", tmp_path / "o"], 1,
+         "han: error: cannot open input file"),
+        ([tmp_path / "in.txt", tmp_path / "in.txt", "--out", tmp_path / "o"], 1, "han: error: "),
+    ]
+    for argv, code, message in cases:
+        result = subprocess.run([cli, "render", *argv], capture_output=True, text=True)
+        assert result.returncode == code and result.stderr.startswith(message), result.stderr
+        assert result.stderr.count("\n") == 1
