@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: builds the native tree once, under ASan + UBSan, and runs the suites (and the
 # kernel tests again on the SSE2 path, in a small build for any x86-64), builds the Python
-# package and runs its tests (pytest, Dask on a local cluster), fuzzes the
-# loader, the tokenizer and predict for a minute each (scripts/fuzz.sh), then builds the
+# package and runs its tests (pytest, Dask on a local cluster), fuzzes the loader, the tokenizer,
+# predict and the safetensors reader for a minute each (scripts/fuzz.sh), then builds the
 # WebAssembly variants and tests the han-wasm npm package (web/) with Node, then the demo page and
 # <han-highlight> in headless Chromium. Installs what is missing with apt-get.
 set -euo pipefail
