@@ -48,8 +48,9 @@ def load(source, *, limits=None, verify=True):
     test cases stored in the file. Raises ModelError with the loader's one-line message.
     """
     checked = _limits(limits)
-    if _is_bytes(source):
-        return _core.load_bytes(source, checked, verify)
+    if _is_bytes(source):  # bytes() of a memoryview: contiguous, whatever its strides
+        return _core.load_bytes(bytes(source) if isinstance(source, memoryview) else source,
+                                checked, verify)
     if isinstance(source, (str, os.PathLike)):
         return _core.load_file(os.fspath(source), checked, verify)
     raise TypeError(f"load: expected a path or bytes, not {type(source).__name__}")
@@ -90,6 +91,8 @@ def convert(weights, config, *, base_dir=None, ignore_extra=False, check=None, l
                 weights = file.read()
         except OSError as e:
             raise ModelError(f"cannot read weights {os.fspath(weights)!r}: {e.strerror}") from None
+    if isinstance(weights, memoryview):
+        weights = bytes(weights)
     model, ignored, unreachable = _core.convert(
         weights, config_text, os.fspath(base_dir), ignore_extra, reference, _limits(limits)
     )

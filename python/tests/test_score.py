@@ -122,13 +122,11 @@ def test_a_corrupt_model_fails_the_job_with_the_loaders_message(cluster, tmp_pat
     data[len(data) // 2] ^= 0xFF
     (tmp_path / "corrupt.han").write_bytes(bytes(data))
     write_jsonl(tmp_path / "in.jsonl", make_reviews(50, 10, seed=3))
-    started = time.monotonic()
     result = run_score(tmp_path / "corrupt.han", tmp_path / "in.jsonl", tmp_path / "out",
                        "--scheduler", cluster.scheduler_address, "--partition-lines", "10",
                        timeout=120)
     assert result.returncode == 1
     assert "han.score: error: checksum mismatch: the file is corrupted" in result.stderr
-    assert time.monotonic() - started < 120
     assert not list((tmp_path / "out").glob("part-*"))
 
 
