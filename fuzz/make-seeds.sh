@@ -8,13 +8,15 @@ cd "$(dirname "$0")/.."
 han=build/han
 out=fuzz/corpus
 rm -rf "$out"
-mkdir -p "$out/load_model" "$out/tokenize" "$out/predict" "$out/edit"
+mkdir -p "$out/load_model" "$out/tokenize" "$out/predict" "$out/edit" "$out/safetensors"
 
 for name in gru_reset_after lstm mixed unidirectional; do
   cp "tests/fixtures/$name.han" "$out/load_model/$name.han"
 done
 "$han" quantize tests/fixtures/gru_reset_before.han "$out/load_model/float16.han" --dtype float16 --all-matrices >/dev/null
 "$han" quantize tests/fixtures/lstm.han "$out/load_model/int8.han" --dtype int8 >/dev/null
+# The converter fixtures' weights: F32 and F64, PyTorch's and Keras's names.
+cp tests/fixtures/convert/*.safetensors "$out/safetensors/"
 
 texts=(
   'A wonderful film. I loved every minute of it!'

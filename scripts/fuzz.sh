@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/) with clang, AddressSanitizer and UndefinedBehaviorSanitizer,
 # and runs them one after another, each for SECONDS (default 60):
-#   scripts/fuzz.sh load_model|tokenize|predict|edit|all [SECONDS]
+#   scripts/fuzz.sh load_model|tokenize|predict|edit|safetensors|all [SECONDS]
 # Each target starts from its committed seeds (fuzz/corpus/TARGET) and keeps what it finds in
 # build-fuzz/corpus/TARGET. A crash, hang, leak or over-allocation is saved as
 # build-fuzz/crash-TARGET-* and fails the script; turn it into a regression test in tests/
@@ -9,13 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-targets=(load_model tokenize predict edit)
+targets=(load_model tokenize predict edit safetensors)
 which=${1:-}
 seconds=${2:-60}
 case "$which" in
   all) ;;
-  load_model | tokenize | predict | edit) targets=("$which") ;;
-  *) echo "usage: scripts/fuzz.sh load_model|tokenize|predict|edit|all [SECONDS]" >&2; exit 2 ;;
+  load_model | tokenize | predict | edit | safetensors) targets=("$which") ;;
+  *) echo "usage: scripts/fuzz.sh load_model|tokenize|predict|edit|safetensors|all [SECONDS]" >&2; exit 2 ;;
 esac
 ensure_packages "${FUZZ_PACKAGES[@]}"
 

@@ -20,6 +20,11 @@ FUZZ_PACKAGES=(cmake make clang-14 libclang-rt-14-dev libeigen3-dev nlohmann-jso
 # What scripts/build-wasm.sh needs: Emscripten, and Eigen and nlohmann_json as headers.
 WASM_PACKAGES=(cmake make libeigen3-dev nlohmann-json3-dev emscripten nodejs)
 
+# What the Python package (python/) and its tests need: pybind11, the Python headers, NumPy,
+# pytest, Dask with pandas, PyTorch (the converter round trip) and Node (the npm package's HTML).
+PYTHON_PACKAGES=(cmake g++ pybind11-dev python3-dev python3-numpy python3-pytest python3-dask
+  python3-distributed python3-pandas python3-torch nodejs)
+
 # What the reference fixture generators (tests/reference/) need: PyTorch, h5py, numpy.
 REFERENCE_PACKAGES=(python3-torch python3-h5py python3-numpy)
 

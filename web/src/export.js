@@ -70,6 +70,51 @@ export function toHTML(text, prediction, options = {}) {
 }
 
 /**
+ * The highlighted review as <han-highlight>'s markup without its script, for static pages styled
+ * by the highlighting's stylesheet (STYLES of render.js; renderStatic writes it beside the
+ * fragments). Words carry their exact weights in `title`. python/han/render.py and `han render`
+ * give the same string for the same prediction.
+ */
+export function highlightHTML(text, prediction, options = {}) {
+  const { view = 'combined' } = options;
+  checkView(view, 'highlightHTML');
+  const fixed = (value) => value.toFixed(4);
+  const out = [
+    `<div class="han-highlight" data-view="${view}">` +
+      '<div class="han-review" role="group" aria-label="Review shaded by attention">',
+  ];
+  for (const block of highlightLayout(text, prediction)) {
+    if (!block.sentence) {
+      out.push(
+        block.unread
+          ? `<span class="han-unread" title="${UNREAD_TITLE}">${escape(block.text)}</span>`
+          : escape(block.text),
+      );
+      continue;
+    }
+    out.push(
+      `<span class="han-sentence"><span class="han-bar" style="--han-bar:${fixed(block.sentence.bar)}" ` +
+        `title="${escape(describeSentence(block.sentence))}" aria-hidden="true"></span>`,
+    );
+    for (const { text: part, word } of block.parts) {
+      if (!word) {
+        out.push(escape(part));
+        continue;
+      }
+      const { shades } = word;
+      out.push(
+        `<span class="han-word" style="--han-shade-word:${fixed(shades.word)};` +
+          `--han-shade-sentence:${fixed(shades.sentence)};--han-shade-combined:${fixed(shades.combined)}" ` +
+          `title="${escape(describeWord(part, word))}">${escape(part)}</span>`,
+      );
+    }
+    out.push('</span>');
+  }
+  out.push('</div></div>');
+  return out.join('');
+}
+
+/**
  * The highlighted review as an SVG image in a monospace font, wrapped at `columns` characters
  * (lines longer than that without a space overflow); each word and sentence bar has a <title>
  * with its weights.

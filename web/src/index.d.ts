@@ -244,6 +244,25 @@ export interface NeatVisionSample {
  * nothing to load; every piece of text is escaped. */
 export function toHTML(text: string, prediction: Prediction, options?: HTMLExportOptions): string;
 
+/** `text` highlighted with <han-highlight>'s markup and no script: a fragment for static pages,
+ * styled by the stylesheet that renderStatic writes; every piece of text is escaped. */
+export function highlightHTML(
+  text: string,
+  prediction: Prediction,
+  options?: { view?: HighlightView },
+): string;
+
+/** A document for renderStatic: its text, and the name of its file (default: its number from 1). */
+export type StaticDocument = string | { id?: string | number; text: string };
+
+/** Node.js only: writes each document's highlightHTML fragment to `out`/NAME.html and the
+ * stylesheet to `out`/han-highlight.css, for static-site generators; resolves to the paths. */
+export function renderStatic(
+  model: Pick<Model, 'predict'>,
+  documents: Iterable<StaticDocument> | AsyncIterable<StaticDocument>,
+  options: { out: string; view?: HighlightView },
+): Promise<string[]>;
+
 /** `text` highlighted as a standalone SVG image (monospace text); every piece of text is escaped. */
 export function toSVG(text: string, prediction: Prediction, options?: SVGExportOptions): string;
 

@@ -3,7 +3,7 @@
 import { loadModelWith } from './core.js';
 
 export { simdSupported } from './core.js';
-export { toHTML, toNeatVision, toSVG } from './export.js';
+export { highlightHTML, toHTML, toNeatVision, toSVG } from './export.js';
 
 // Literal paths, so that bundlers find and copy the files of each variant.
 const variants = {

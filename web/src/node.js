@@ -1,13 +1,16 @@
 // han-wasm for Node.js: the CommonJS glue, the .wasm read from disk, and file paths as sources.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { loadModelWith } from './core.js';
+import { highlightHTML } from './export.js';
+import { STYLES } from './render.js';
 
 export { simdSupported } from './core.js';
-export { toHTML, toNeatVision, toSVG } from './export.js';
+export { highlightHTML, toHTML, toNeatVision, toSVG } from './export.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,4 +49,42 @@ const node = {
 
 export function loadModel(source, options) {
   return loadModelWith(node, source, options);
+}
+
+// A file name a static site can use as is: no directory, nothing hidden.
+const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
+/**
+ * Writes, for static sites, each document's highlighted fragment (highlightHTML) to
+ * OUT/NAME.html, NAME its id or its number from 1, and the stylesheet to OUT/han-highlight.css.
+ * documents: strings or { id, text }, in an iterable or async iterable. Returns the paths.
+ */
+export async function renderStatic(model, documents, options = {}) {
+  const { out, view = 'combined' } = options;
+  if (typeof out !== 'string' || out === '') {
+    throw new TypeError('renderStatic: options.out must be the path of a directory');
+  }
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'han-highlight.css'), STYLES);
+  const paths = [];
+  const seen = new Set();
+  let number = 0;
+  for await (const document of documents) {
+    number += 1;
+    const { id = String(number), text } = typeof document === 'string' ? { text: document } : document;
+    const name = String(id);
+    if (typeof text !== 'string') {
+      throw new TypeError(`renderStatic: document ${number} has no text string`);
+    }
+    if (!SAFE_NAME.test(name) || seen.has(name)) {
+      throw new TypeError(
+        `renderStatic: document ${number}: id ${JSON.stringify(name)} is ${seen.has(name) ? 'used twice' : 'not a plain file name (letters, digits, _ . -)'}`,
+      );
+    }
+    seen.add(name);
+    const path = join(out, `${name}.html`);
+    await writeFile(path, highlightHTML(text, model.predict(text), { view }));
+    paths.push(path);
+  }
+  return paths;
 }

@@ -11,7 +11,7 @@ import {
   highlightLayout,
 } from './highlight.js';
 
-const STYLES = `
+export const STYLES = `
 .han-highlight { position: relative; }
 .han-review { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.9; }
 .han-word {

@@ -1,6 +1,8 @@
 // A typed use of the package: `tsc -p test` must accept it (test/package.test.mjs runs it).
 import {
+  highlightHTML,
   loadModel,
+  renderStatic,
   simdSupported,
   toHTML,
   toNeatVision,
@@ -60,6 +62,9 @@ const sample: NeatVisionSample = toNeatVision(prediction, { id: 'review-1', labe
 const element: HanHighlightElement = document.createElement('han-highlight');
 element.view = 'word';
 console.log(html, svg, sample.attention[0], element.prediction?.label, element.text);
+const fragment: string = highlightHTML(text, prediction, { view: 'word' });
+const paths: string[] = await renderStatic(model, [text, { id: 'review-2', text }], { out: 'site' });
+console.log(fragment, paths);
 
 // Mistakes the declarations catch.
 // @ts-expect-error sentenceCache is a boolean or a number of bytes
@@ -76,4 +81,6 @@ model.info = model.info;
 renderHighlight(text, prediction, { view: 'letters' });
 // @ts-expect-error the element's prediction is read-only
 element.prediction = prediction;
+// @ts-expect-error renderStatic needs the output directory
+await renderStatic(model, [text], {});
 console.log(index);
