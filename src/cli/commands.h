@@ -15,5 +15,7 @@ int cmd_train(const std::vector<std::string>& argv);
 int cmd_pretrain(const std::vector<std::string>& argv);
 int cmd_convert(const std::vector<std::string>& argv);
 int cmd_experiment(const std::vector<std::string>& argv);
+int cmd_explain(const std::vector<std::string>& argv);
+int cmd_faithfulness(const std::vector<std::string>& argv);
 
 }  // namespace han::cli
