@@ -85,6 +85,19 @@ Erasure erase_top_words(const HanParams<float>& p, const Document& doc, size_t l
   return e;
 }
 
+Erasure erase_top_words(const Model& model, const Explanation& explanation,
+                        const std::vector<size_t>& counts) {
+  const Prediction& p = explanation.prediction;
+  Attribution weights;
+  for (const SentenceAttention& s : p.sentences) {
+    std::vector<float>& words = weights.words.emplace_back();
+    for (const WordAttention& w : s.words) words.push_back(w.weight);
+  }
+  const Document doc = prediction_ids(p);
+  return erase_top_words(model.params, doc, p.label, rank_words(doc, weights), counts,
+                         model.projection_cache.value.get());
+}
+
 double mean(const std::vector<double>& values) {
   if (values.empty()) return 0;
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());

@@ -39,6 +39,11 @@ Erasure erase_top_words(const HanParams<float>& p, const Document& doc, size_t l
                         const std::vector<WordIndex>& ranking, const std::vector<size_t>& counts,
                         InputProjectionCache* cache = nullptr);
 
+// erase_top_words for an explanation of `model`'s: its words ranked by their weights, for its
+// predicted label (the shading's "removing the 3 most highlighted words changes p by ...").
+Erasure erase_top_words(const Model& model, const Explanation& explanation,
+                        const std::vector<size_t>& counts);
+
 double mean(const std::vector<double>& values);
 
 }  // namespace han::explain
