@@ -126,23 +126,31 @@ TEST(Explain, IntegratedGradientsAreCompleteWithinTheirTolerance) {
   }
 }
 
-// Removing one word (or sentence) from the text and predicting again gives the occlusion value.
+// Removing one word (or sentence) from the text and predicting again gives the occlusion value,
+// on the sentence-at-a-time path (gru_reset_after) and the whole-document one (the others).
 TEST(Explain, OcclusionIsTheChangeWhenTheTextLosesTheWord) {
   for (const char* variant : kVariants) {
     const han::Model model = load(variant);
-    const std::string text = "alpha bravo charlie. delta echo! foxtrot golf hotel india?";
-    const ex::Explanation e = ex::explain(model, text, {ex::Method::Occlusion});
-    const size_t y = e.prediction.label;
-    const double p = e.prediction.probabilities[y];
-    for (const han::SentenceAttention& s : e.prediction.sentences) {
-      for (const han::WordAttention& w : s.words) {
-        const std::string edited = text.substr(0, w.span.byte_start) + text.substr(w.span.byte_end);
-        EXPECT_NEAR(w.weight, p - model.predict(edited).probabilities[y], 1e-6)
-            << variant << ": without " << w.text;
+    // A one-word sentence (removing its word removes it), and more variants than one batch.
+    std::string long_text;
+    for (int i = 0; i < 14; ++i)
+      long_text += "echo foxtrot golf hotel india juliett kilo lima mike. ";
+    for (const std::string& text :
+         {std::string("alpha bravo charlie. delta! foxtrot golf hotel india?"), long_text}) {
+      const ex::Explanation e = ex::explain(model, text, {ex::Method::Occlusion});
+      const size_t y = e.prediction.label;
+      const double p = e.prediction.probabilities[y];
+      for (const han::SentenceAttention& s : e.prediction.sentences) {
+        for (const han::WordAttention& w : s.words) {
+          const std::string edited =
+              text.substr(0, w.span.byte_start) + text.substr(w.span.byte_end);
+          EXPECT_NEAR(w.weight, p - model.predict(edited).probabilities[y], 1e-6)
+              << variant << ": without " << w.text;
+        }
+        const std::string edited = text.substr(0, s.span.byte_start) + text.substr(s.span.byte_end);
+        EXPECT_NEAR(s.weight, p - model.predict(edited).probabilities[y], 1e-6)
+            << variant << ": without " << s.text;
       }
-      const std::string edited = text.substr(0, s.span.byte_start) + text.substr(s.span.byte_end);
-      EXPECT_NEAR(s.weight, p - model.predict(edited).probabilities[y], 1e-6)
-          << variant << ": without " << s.text;
     }
   }
 }

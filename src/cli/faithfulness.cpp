@@ -115,12 +115,13 @@ int cmd_faithfulness(const std::vector<std::string>& argv) {
       if (!r.random) {
         const explain::Attribution a =
             explain::attribute(model.params, doc, {r.method, static_cast<int>(steps)},
-                               model.projection_cache.value.get());
+                               RaggedOptions{model.projection_cache.value.get()});
         ranking = explain::rank_words(doc, a);
       }
       const double seconds = seconds_since(t0);
-      const explain::Erasure e = explain::erase_top_words(
-          model.params, doc, p.label, ranking, counts, model.projection_cache.value.get());
+      const explain::Erasure e =
+          explain::erase_top_words(model.params, doc, p.label, ranking, counts,
+                                   RaggedOptions{model.projection_cache.value.get()});
       results[i].push_back({e.comprehensiveness, e.sufficiency, seconds});
     }
   });

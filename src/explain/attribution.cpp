@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "explain/gradients.h"
+#include "model/sentence_cache.h"
 
 namespace han::explain {
 
@@ -40,8 +41,8 @@ Attribution shaped_like(const Document& doc, const RowVector<float>& probabiliti
 }
 
 Attribution attention(const HanParams<float>& p, const Document& doc, Method method,
-                      InputProjectionCache* cache) {
-  const HanOutput<float> out = han_forward(p, doc, cache);
+                      const RaggedOptions& ragged) {
+  const HanOutput<float> out = han_forward(p, doc, ragged);
   Attribution a = shaped_like(doc, out.probabilities);
   for (size_t s = 0; s < doc.size(); ++s) {
     const float sentence = out.sentence_weights[static_cast<Eigen::Index>(s)];
@@ -56,7 +57,13 @@ Attribution attention(const HanParams<float>& p, const Document& doc, Method met
   return a;
 }
 
-Attribution occlusion(const HanParams<float>& p, const Document& doc, InputProjectionCache* cache) {
+// Every variant document whole, in batches. On the ragged path a sentence cache of its own, filled
+// by the document first, gives the word level of every sentence a variant leaves unchanged, so
+// only the variant sentences are encoded: removing a word changes its own sentence only.
+Attribution occlusion(const HanParams<float>& p, const Document& doc, const RaggedOptions& ragged) {
+  SentenceCache sentences(Model::kDefaultSentenceCacheBytes);
+  RaggedOptions options = ragged;
+  options.sentences = &sentences;
   struct Removed {
     size_t sentence, word;  // word == npos: the whole sentence
   };
@@ -71,7 +78,7 @@ Attribution occlusion(const HanParams<float>& p, const Document& doc, InputProje
     }
     if (any) removed.push_back({s, kWholeSentence});
   }
-  const HanOutput<float> full = han_forward(p, doc, cache);
+  const HanOutput<float> full = han_forward(p, doc, options);
   Attribution a = shaped_like(doc, full.probabilities);
   const Eigen::Index y = static_cast<Eigen::Index>(a.label);
   std::vector<Document> batch;
@@ -86,7 +93,7 @@ Attribution occlusion(const HanParams<float>& p, const Document& doc, InputProje
         sentence[removed[i].word] = 0;  // padding: the HAN skips it
       }
     }
-    const std::vector<HanOutput<float>> outs = han_forward_batch(p, batch, cache);
+    const std::vector<HanOutput<float>> outs = han_forward_batch(p, batch, options);
     for (size_t i = first; i < end; ++i) {
       const float change = full.probabilities[y] - outs[i - first].probabilities[y];
       if (removed[i].word == kWholeSentence) {
@@ -101,8 +108,8 @@ Attribution occlusion(const HanParams<float>& p, const Document& doc, InputProje
 
 // Gradient × input (steps = 0) or integrated gradients (steps > 0) from the gradients of p(y).
 Attribution gradients(const HanParams<float>& p, const Document& doc, int steps,
-                      InputProjectionCache* cache) {
-  Attribution a = shaped_like(doc, han_forward(p, doc, cache).probabilities);
+                      const RaggedOptions& ragged) {
+  Attribution a = shaped_like(doc, han_forward(p, doc, ragged).probabilities);
   const WordVectors<float> x = lookup_word_vectors(p, doc);
   WordVectors<float> mean_gradient;
   if (steps == 0) {
@@ -171,22 +178,22 @@ std::vector<Method> all_methods() {
 }
 
 Attribution attribute(const HanParams<float>& p, const Document& doc, const Options& options,
-                      InputProjectionCache* cache) {
+                      const RaggedOptions& ragged) {
   switch (options.method) {
     case Method::Attention:
     case Method::WordAttention:
     case Method::SentenceAttention:
-      return attention(p, doc, options.method, cache);
+      return attention(p, doc, options.method, ragged);
     case Method::Occlusion:
-      return occlusion(p, doc, cache);
+      return occlusion(p, doc, ragged);
     case Method::GradientInput:
-      return gradients(p, doc, 0, cache);
+      return gradients(p, doc, 0, ragged);
     case Method::IntegratedGradients:
       if (options.steps < 1 || options.steps > 10000) {
         throw Error("integrated gradients: steps must be from 1 to 10000, not " +
                     std::to_string(options.steps));
       }
-      return gradients(p, doc, options.steps, cache);
+      return gradients(p, doc, options.steps, ragged);
   }
   throw Error("unknown attribution method");
 }
@@ -204,7 +211,7 @@ Explanation explain(const Model& model, std::string_view text, const Options& op
                     const InputLimits& limits) {
   Explanation e{model.predict(text, limits), options.method, 0, 0, 0};
   const Attribution a = attribute(model.params, prediction_ids(e.prediction), options,
-                                  model.projection_cache.value.get());
+                                  RaggedOptions{model.projection_cache.value.get()});
   for (size_t s = 0; s < a.sentences.size(); ++s) {
     SentenceAttention& sentence = e.prediction.sentences[s];
     sentence.weight = a.sentences[s];

@@ -53,9 +53,10 @@ struct Attribution {
 };
 
 // The attribution of every word and sentence of `doc` (word ids, 0 is padding) by `options`.
-// `cache` (optional, made for `p`) speeds up the forward passes of occlusion.
+// `ragged` (caches made for `p`, a pool) speeds up the forward passes; occlusion brings its own
+// sentence cache.
 Attribution attribute(const HanParams<float>& p, const Document& doc, const Options& options,
-                      InputProjectionCache* cache = nullptr);
+                      const RaggedOptions& ragged = {});
 
 // A prediction whose word and sentence weights are the method's attributions; text and offsets
 // are those of Model::predict.

@@ -54,7 +54,7 @@ std::vector<size_t> top_counts(size_t words, const std::vector<double>& fraction
 
 Erasure erase_top_words(const HanParams<float>& p, const Document& doc, size_t label,
                         const std::vector<WordIndex>& ranking, const std::vector<size_t>& counts,
-                        InputProjectionCache* cache) {
+                        const RaggedOptions& ragged) {
   Erasure e;
   std::vector<Document> batch = {doc};
   Document empty = doc;
@@ -71,7 +71,7 @@ Erasure erase_top_words(const HanParams<float>& p, const Document& doc, size_t l
     batch.push_back(std::move(without));
     batch.push_back(std::move(only));
   }
-  const std::vector<HanOutput<float>> outs = han_forward_batch(p, batch, cache);
+  const std::vector<HanOutput<float>> outs = han_forward_batch(p, batch, ragged);
   const Eigen::Index y = static_cast<Eigen::Index>(label);
   const double full = outs[0].probabilities[y];
   for (size_t i = 0; i < counts.size(); ++i) {
@@ -95,7 +95,7 @@ Erasure erase_top_words(const Model& model, const Explanation& explanation,
   }
   const Document doc = prediction_ids(p);
   return erase_top_words(model.params, doc, p.label, rank_words(doc, weights), counts,
-                         model.projection_cache.value.get());
+                         RaggedOptions{model.projection_cache.value.get()});
 }
 
 double mean(const std::vector<double>& values) {

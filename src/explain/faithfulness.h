@@ -37,7 +37,7 @@ struct Erasure {
 // one batch of forward passes (the document itself included, so k = 0 gives exactly 0).
 Erasure erase_top_words(const HanParams<float>& p, const Document& doc, size_t label,
                         const std::vector<WordIndex>& ranking, const std::vector<size_t>& counts,
-                        InputProjectionCache* cache = nullptr);
+                        const RaggedOptions& ragged = {});
 
 // erase_top_words for an explanation of `model`'s: its words ranked by their weights, for its
 // predicted label (the shading's "removing the 3 most highlighted words changes p by ...").
