@@ -5,7 +5,7 @@
 //   word-attention      the word weight alone (within its sentence); a sentence: its weight
 //   sentence-attention  every word gets its sentence's weight
 //   occlusion           p(y | document) - p(y | document without the word), likewise for a
-//                       sentence (leave-one-out; all variants of a document run as one batch)
+//                       sentence (leave-one-out; the variants of a document run in batches)
 //   gradient-input      Σ_d x_d ∂p(y)/∂x_d over the word's embedding x; a sentence: its words' sum
 //   integrated-gradients
 //                       Σ_d x_d ∫_0^1 ∂p(y)/∂x_d(αx) dα (zero vectors as the baseline), the
