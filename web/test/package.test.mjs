@@ -19,12 +19,12 @@ const npm = (args, cwd) =>
   });
 
 // 300 KB until model.explain: its gradient methods (the training backward passes, on Eigen) add
-// about 100 KB to each build (docs/explanations.md).
+// about 110 KB to each build (docs/explanations.md).
 for (const variant of ['simd', 'baseline', 'threads']) {
-  test(`the ${variant} .wasm is within the 400 KB budget`, (t) => {
+  test(`the ${variant} .wasm is within the 420 KB budget`, (t) => {
     const wasm = readFileSync(join(web, `dist/han-${variant}.wasm`));
     t.diagnostic(`${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped`);
-    assert.ok(wasm.length <= 400_000, `${wasm.length} bytes`);
+    assert.ok(wasm.length <= 420_000, `${wasm.length} bytes`);
   });
 }
 
