@@ -17,6 +17,8 @@
 #include <emscripten/val.h>
 
 #include "core/error.h"
+#include "explain/attribution.h"
+#include "explain/faithfulness.h"
 #include "io/model_file.h"
 #include "model/config.h"
 #include "model/model.h"
@@ -219,6 +221,35 @@ class LoadedModel {
     });
   }
 
+  // text: a JavaScript string; method: a name of explain::parse_method; steps: integrated
+  // gradients' steps; top_words: k of the comprehensiveness reported (0: none).
+  val explain(const val& text, const std::string& method, int steps, int top_words) const {
+    return outcome([&] {
+      const han::explain::Explanation e =
+          han::explain::explain(model_, utf8_from_js(text, limits_.max_text_bytes),
+                                {han::explain::parse_method(method), steps}, limits_);
+      val object = prediction_object(e.prediction);
+      object.set("method", std::string(han::explain::method_name(e.method)));
+      if (e.method == han::explain::Method::IntegratedGradients) {
+        val ig = val::object();
+        ig.set("steps", e.steps);
+        ig.set("baselineProbability", e.baseline_probability);
+        ig.set("completenessError", e.completeness_error);
+        object.set("integratedGradients", ig);
+      }
+      if (top_words > 0) {
+        const han::explain::Erasure erased =
+            han::explain::erase_top_words(model_, e, {static_cast<size_t>(top_words)});
+        val removal = val::object();
+        removal.set("words", erased.counts[0]);
+        removal.set("change", erased.comprehensiveness[0]);
+        removal.set("label", erased.labels_without[0]);
+        object.set("comprehensiveness", removal);
+      }
+      return object;
+    });
+  }
+
   // The words whose input projections the predictions have cached so far
   // (Model::cache_input_projections), 0 for networks without the cache: the tests see with it
   // that the model kept its cache through Embind.
@@ -284,6 +315,7 @@ EMSCRIPTEN_BINDINGS(han) {
       .function("predict", &LoadedModel::predict)
       .function("predictBatch", &LoadedModel::predict_batch)
       .function("predictIds", &LoadedModel::predict_ids)
+      .function("explain", &LoadedModel::explain)
       .function("info", &LoadedModel::info)
       .function("cachedWords", &LoadedModel::cached_words)
       .function("cachedSentenceBytes", &LoadedModel::cached_sentence_bytes);

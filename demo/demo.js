@@ -15,7 +15,7 @@ const verdict = element('verdict');
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 let view = 'combined';
-let shown = null; // { text, prediction, highlight } on the page
+let shown = null; // { text, prediction, removal, highlight } on the page
 let wanted = ''; // the text the page should show, the newest typed
 let inFlight = null; // the text the worker is predicting; one at a time
 let typingTimer;
@@ -46,17 +46,18 @@ worker.onmessage = ({ data }) => {
 };
 worker.onerror = (event) => showError(event.message || 'the worker could not start');
 
-function received({ prediction, milliseconds }) {
+function received({ prediction, removal, milliseconds }) {
   const text = inFlight;
   inFlight = null;
-  if (text === wanted) show(text, prediction, milliseconds);
+  if (text === wanted) show(text, prediction, removal, milliseconds);
   else if (wanted.trim()) predict(wanted); // the visitor typed on: this one is stale
 }
 
-function show(text, prediction, milliseconds) {
+function show(text, prediction, removal, milliseconds) {
   const highlight = renderHighlight(text, prediction, { view, legend: true });
-  shown = { text, prediction, highlight };
+  shown = { text, prediction, removal, highlight };
   element('highlight').replaceChildren(highlight);
+  showRemoval();
 
   const { label } = prediction;
   verdict.textContent = `${label} · ${percent(prediction.probabilities[label])}`;
@@ -71,6 +72,17 @@ function show(text, prediction, milliseconds) {
   element('truncated').hidden = !prediction.truncated;
   setExportsEnabled(true);
   result.dataset.state = 'done';
+}
+
+// How faithful the shading is: what removing the words it highlights most does to the verdict.
+function showRemoval() {
+  const { words, change, label } = shown.removal[view];
+  const verdict = shown.prediction.label;
+  const points = `${Math.abs(change * 100).toFixed(1)} points`;
+  element('faithfulness').textContent =
+    `Removing the ${plural(words, 'most highlighted word')} ` +
+    `${change >= 0 ? 'lowers' : 'raises'} p(${verdict}) by ${points}` +
+    (label === verdict ? `; the verdict stays ${verdict}.` : ` and flips the verdict to ${label}.`);
 }
 
 function probabilityRow(name, probability) {
@@ -96,6 +108,7 @@ function showEmpty() {
   delete verdict.dataset.label;
   element('probabilities').replaceChildren();
   element('timing').textContent = '';
+  element('faithfulness').textContent = '';
   element('truncated').hidden = true;
   setExportsEnabled(false);
   result.dataset.state = 'done';
@@ -145,7 +158,9 @@ review.addEventListener('input', () => {
 for (const input of document.querySelectorAll('input[name="view"]')) {
   input.addEventListener('change', () => {
     view = input.value;
-    if (shown) shown.highlight.dataset.view = view;
+    if (!shown) return;
+    shown.highlight.dataset.view = view;
+    showRemoval();
   });
 }
 

@@ -10,5 +10,6 @@ ensure_packages "${NATIVE_PACKAGES[@]}" "${REFERENCE_PACKAGES[@]}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target han
 /usr/bin/python3 tests/reference/make_fixtures.py
+/usr/bin/python3 tests/reference/make_explain_fixtures.py
 /usr/bin/python3 tests/reference/make_convert_fixtures.py --han build/han
 git status --short tests/fixtures

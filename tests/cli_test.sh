@@ -179,6 +179,37 @@ expect_error "experiment without task" 2 "expected select, masking or sum" exper
 expect_error "experiment bad epochs" 2 "--epochs expects a positive integer" experiment sum --epochs 0
 expect_error "experiment too many samples" 1 "at most 100000 training" experiment sum --train 999999999
 
+# --- explain: predict's JSON with the method's attributions; faithfulness: a table and JSON
+check "explain --help" bash -c "'$han' explain --help | grep -q 'usage: han explain MODEL'"
+check "explain has predict's offsets" bash -c "'$han' explain --method occlusion '$model' '$work/review.txt' > '$work/e.json'"
+check "explain json is right" node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  const e = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const spans = (x) => x.sentences.map((s) => [s.start, s.end, s.words.map((w) => [w.start, w.end])]);
+  const ok = e.method === "occlusion" && e.label === p.label &&
+    JSON.stringify(spans(e)) === JSON.stringify(spans(p)) &&
+    e.sentences.some((s) => s.words.some((w) => w.weight < 0 || w.weight > 0));
+  process.exit(ok ? 0 : 1);' "$work/p.json" "$work/e.json"
+check "explain integrated gradients reports its completeness" bash -c \
+  "'$han' explain --method integrated-gradients --steps 8 '$model' '$work/review.txt' | grep -q '\"steps\":8,\"baseline_probability\"'"
+check "explain --format text" bash -c \
+  "'$han' explain --format text --method gradient-input '$model' '$work/review.txt' | grep -q 'by gradient-input'"
+expect_error "explain bad method" 2 "^han explain: --method: unknown attribution method 'shap'" explain "$model" --method shap
+expect_error "explain bad steps" 2 "^han explain: --steps expects a positive integer" explain "$model" --steps 0
+printf '0\talpha bravo charlie. delta echo!\n1\tfoxtrot golf hotel india juliett kilo.\n1\t...\n' >"$work/data.tsv"
+check "faithfulness table" bash -c \
+  "'$han' faithfulness '$model' '$work/data.tsv' --methods occlusion,attention | grep -q '^random '"
+check "faithfulness json" bash -c "'$han' faithfulness '$model' '$work/data.tsv' --json --steps 4 > '$work/f.json'"
+check "faithfulness json is right" node -e '
+  const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const names = f.methods.map((m) => m.method);
+  const ok = f.reviews === 2 && names.length === 7 && names.at(-1) === "random" &&
+    f.methods.every((m) => m.comprehensiveness.length === 5 && m.sufficiency.length === 5 &&
+      Math.abs(m.aopc_comprehensiveness - m.comprehensiveness.reduce((a, b) => a + b) / 5) < 1e-12);
+  process.exit(ok ? 0 : 1);' "$work/f.json"
+expect_error "faithfulness bad method" 2 "^han faithfulness: --methods: unknown" faithfulness "$model" "$work/data.tsv" --methods lime
+
 # --- damaged model files: one line on stderr, exit code 1
 size=$(stat -c %s "$model")
 head -c $((size / 2)) "$model" >"$work/truncated.han"

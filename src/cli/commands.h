@@ -16,5 +16,7 @@ int cmd_pretrain(const std::vector<std::string>& argv);
 int cmd_convert(const std::vector<std::string>& argv);
 int cmd_experiment(const std::vector<std::string>& argv);
 int cmd_render(const std::vector<std::string>& argv);
+int cmd_explain(const std::vector<std::string>& argv);
+int cmd_faithfulness(const std::vector<std::string>& argv);
 
 }  // namespace han::cli

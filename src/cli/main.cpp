@@ -19,6 +19,8 @@ usage: han <command> [arguments]
 
 commands:
   predict     classify text; print label, probabilities and word/sentence attention
+  explain     the same with each word's attribution by a method (occlusion, gradients, ...)
+  faithfulness  how faithful each attribution method is on a data set (ERASER's measures)
   render      highlight each line of a file as a static HTML fragment (no script needed)
   inspect     show a model's architecture, parameter counts, vocabulary, labels and golden tests
   train       train a model on labelled text (label<TAB>text, plain or .gz)
@@ -36,9 +38,10 @@ Run 'han <command> --help' for the options of a command.
 int main(int argc, char** argv) {
   using namespace han::cli;
   const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
-      {"predict", cmd_predict},   {"inspect", cmd_inspect},       {"test", cmd_test},
-      {"quantize", cmd_quantize}, {"train", cmd_train},           {"pretrain", cmd_pretrain},
-      {"convert", cmd_convert},   {"experiment", cmd_experiment}, {"render", cmd_render}};
+      {"predict", cmd_predict},          {"inspect", cmd_inspect},       {"test", cmd_test},
+      {"quantize", cmd_quantize},        {"train", cmd_train},           {"pretrain", cmd_pretrain},
+      {"convert", cmd_convert},          {"experiment", cmd_experiment}, {"explain", cmd_explain},
+      {"faithfulness", cmd_faithfulness}, {"render", cmd_render}};
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kHelp;

@@ -348,6 +348,16 @@ function inputLimits(values) {
 // Documents per call of the bindings in predictBatch.
 const BATCH_SIZE = 64;
 
+// The attribution methods of explain() (src/explain/attribution.h).
+const EXPLAIN_METHODS = [
+  'attention',
+  'word-attention',
+  'sentence-attention',
+  'occlusion',
+  'gradient-input',
+  'integrated-gradients',
+];
+
 class Model {
   #handle;
   #labels;
@@ -418,6 +428,51 @@ class Model {
       wordWeights: Array.from(lengths, (n) => Array.from(out.wordWeights.subarray(first, (first += n)))),
     };
     return Object.defineProperty(prediction, 'sentencesReused', { value: out.sentencesReused });
+  }
+
+  // The prediction with each word's and sentence's weight replaced by the method's attribution;
+  // see index.d.ts.
+  explain(text, options = {}) {
+    const handle = this.#live();
+    if (typeof text !== 'string') {
+      throw new TypeError(`explain: expected a string, got ${describe(text)}`);
+    }
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`explain: options must be an object, got ${describe(options)}`);
+    }
+    const { method = 'attention', steps = 20, topWords = 3 } = options;
+    if (!EXPLAIN_METHODS.includes(method)) {
+      throw new RangeError(
+        `explain: unknown method ${JSON.stringify(method)} (one of ${EXPLAIN_METHODS.join(', ')})`,
+      );
+    }
+    const integers = [
+      ['steps', steps, 1, 10000],
+      ['topWords', topWords, 0, 2 ** 31 - 1],
+    ];
+    for (const [name, value, lo, hi] of integers) {
+      if (!(Number.isSafeInteger(value) && value >= lo && value <= hi)) {
+        throw new RangeError(
+          `explain: ${name} must be an integer from ${lo} to ${hi}, got ${value}`,
+        );
+      }
+    }
+    const out = unwrap(handle.explain(text, method, steps, topWords));
+    const explanation = {
+      label: this.#labels[out.label],
+      probabilities: Object.fromEntries(
+        this.#labels.map((name, k) => [name, out.probabilities[k]]),
+      ),
+      truncated: out.truncated,
+      sentences: out.sentences,
+      method: out.method,
+    };
+    if (out.integratedGradients) explanation.integratedGradients = out.integratedGradients;
+    if (out.comprehensiveness) {
+      const { words, change, label } = out.comprehensiveness;
+      explanation.comprehensiveness = { words, change, label: this.#labels[label] };
+    }
+    return explanation;
   }
 
   predictBatch(texts) {

@@ -183,10 +183,55 @@ export interface IdsPrediction {
   readonly sentencesReused: number;
 }
 
+/**
+ * How explain() weighs each word (docs/explanations.md compares their faithfulness):
+ * - 'attention': word weight × sentence weight, what predict() shades; 'word-attention' the word
+ *   weight alone; 'sentence-attention' each word its sentence's weight;
+ * - 'occlusion': p(label) minus p(label) with the word (or sentence) removed;
+ * - 'gradient-input': the gradient of p(label) with respect to the word vector, dot the vector;
+ * - 'integrated-gradients': the same integrated from zero vectors (`steps` points); the words sum
+ *   to p(label) - p(label | zero vectors), up to `completenessError`.
+ * The gradient methods and occlusion can be negative: the word speaks against the label.
+ */
+export type ExplainMethod =
+  | 'attention'
+  | 'word-attention'
+  | 'sentence-attention'
+  | 'occlusion'
+  | 'gradient-input'
+  | 'integrated-gradients';
+
+export interface ExplainOptions {
+  /** Default 'attention'. */
+  method?: ExplainMethod;
+  /** Integrated gradients: points of the integral, 1 to 10,000 (default 20). */
+  steps?: number;
+  /** Report the comprehensiveness of this many top words (default 3; 0: none). */
+  topWords?: number;
+}
+
+/** A prediction whose weights are the method's attributions for the predicted label. */
+export interface Explanation extends Prediction {
+  method: ExplainMethod;
+  /** Integrated gradients only. */
+  integratedGradients?: {
+    steps: number;
+    /** p(label) with every word vector zero. */
+    baselineProbability: number;
+    /** |Σ word attributions - (p(label) - baselineProbability)|. */
+    completenessError: number;
+  };
+  /** Removing the `words` highest-weighted words: p(label) drops by `change`, and the model
+   * then predicts `label` (a different one when the verdict flips). Absent with topWords 0. */
+  comprehensiveness?: { words: number; change: number; label: string };
+}
+
 export interface Model {
   readonly info: ModelInfo;
   /** Classifies one document. */
   predict(text: string): Prediction;
+  /** Classifies one document and attributes the decision to its words and sentences. */
+  explain(text: string, options?: ExplainOptions): Explanation;
   /** Classifies one document already turned into vocabulary ids (0 = padding), one array per
    * sentence: the network without the tokenizer. Ids outside the vocabulary throw. */
   predictIds(sentences: Iterable<ArrayLike<number>>): IdsPrediction;

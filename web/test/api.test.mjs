@@ -207,7 +207,14 @@ test('info describes the model', () => {
 test('no Embind object reaches the user', () => {
   assert.deepEqual(Object.keys(model), ['info']);
   const names = Object.getOwnPropertyNames(Object.getPrototypeOf(model)).sort();
-  assert.deepEqual(names, ['constructor', 'dispose', 'predict', 'predictBatch', 'predictIds']);
+  assert.deepEqual(names, [
+    'constructor',
+    'dispose',
+    'explain',
+    'predict',
+    'predictBatch',
+    'predictIds',
+  ]);
 });
 
 test('dispose frees the model; using it then throws and other models keep working', async () => {

@@ -18,11 +18,13 @@ const npm = (args, cwd) =>
     stdio: 'pipe',
   });
 
+// 300 KB until model.explain: its gradient methods (the training backward passes, on Eigen) add
+// about 110 KB to each build (docs/explanations.md).
 for (const variant of ['simd', 'baseline', 'threads']) {
-  test(`the ${variant} .wasm is within the 300 KB budget`, (t) => {
+  test(`the ${variant} .wasm is within the 420 KB budget`, (t) => {
     const wasm = readFileSync(join(web, `dist/han-${variant}.wasm`));
     t.diagnostic(`${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped`);
-    assert.ok(wasm.length <= 300_000, `${wasm.length} bytes`);
+    assert.ok(wasm.length <= 420_000, `${wasm.length} bytes`);
   });
 }
 

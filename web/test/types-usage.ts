@@ -7,6 +7,8 @@ import {
   toHTML,
   toNeatVision,
   toSVG,
+  type ExplainMethod,
+  type Explanation,
   type IdsPrediction,
   type LoadProgress,
   type Model,
@@ -33,6 +35,12 @@ for (const sentence of prediction.sentences) {
 const batch: Prediction[] = model.predictBatch([text, 'Awful.']);
 const byIds: IdsPrediction = model.predictIds([[17, 52], new Int32Array([9])]);
 console.log(byIds.probabilities[byIds.label], byIds.sentenceWeights[0], byIds.wordWeights[1][0]);
+const method: ExplainMethod = 'integrated-gradients';
+const explanation: Explanation = model.explain(text, { method, steps: 20, topWords: 3 });
+const completeness: number | undefined = explanation.integratedGradients?.completenessError;
+const flipped: boolean = explanation.comprehensiveness?.label !== explanation.label;
+const shaded: Prediction = model.explain(text, { method: 'occlusion' });
+console.log(explanation.method, completeness, flipped, shaded.sentences.length);
 const { labels, vocabularySize, architecture, variant, threads } = model.info;
 const wordLimit: number = model.info.limits.maxWords;
 console.log(batch.length, labels.join(), vocabularySize, architecture.word_encoder.cell, variant, threads);

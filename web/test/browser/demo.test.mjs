@@ -1,7 +1,12 @@
 // The demo page in headless Chromium, served by scripts/serve.mjs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { loadModel } from 'han-wasm';
 
 import {
   accessibilityViolations,
@@ -11,6 +16,7 @@ import {
 } from './browser.mjs';
 
 const session = browserSession();
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
 const POSITIVE =
   'This is one of the best films I have ever seen. The acting is brilliant, the story is ' +
@@ -206,6 +212,34 @@ test('the view switch shades words by word, sentence, or both', async () => {
   );
   await analyse(page, `${text} Juliett.`);
   assert.equal(await page.getAttribute('#highlight .han-highlight', 'data-view'), 'word');
+});
+
+// The line under the shading says what removing its 3 most highlighted words does; the numbers
+// are those of model.explain on the same text here in Node, for the view shown.
+test('the faithfulness line follows the view and says when the verdict flips', async () => {
+  const model = await loadModel(readFileSync(join(repo, 'web/models/imdb-sentiment.han')));
+  const expected = (text, method) => {
+    const e = model.explain(text, { method, topWords: 3 });
+    const { change, label } = e.comprehensiveness;
+    return (
+      `Removing the 3 most highlighted words ${change >= 0 ? 'lowers' : 'raises'} ` +
+      `p(${e.label}) by ${Math.abs(change * 100).toFixed(1)} points` +
+      (label === e.label ? `; the verdict stays ${e.label}.` : ` and flips the verdict to ${label}.`)
+    );
+  };
+  const page = await openDemo();
+  for (const text of [POSITIVE, 'A great cast wasted on a boring, awful script.']) {
+    await analyse(page, text);
+    assert.equal(await page.textContent('#faithfulness'), expected(text, 'attention'));
+    await page.getByLabel('sentence weight').check();
+    assert.equal(await page.textContent('#faithfulness'), expected(text, 'sentence-attention'));
+    await page.getByLabel('word × sentence').check();
+  }
+  assert.match(await page.textContent('#faithfulness'), /flips the verdict to positive\.$/);
+  await page.fill('#review', '');
+  await page.waitForSelector('#highlight .note');
+  assert.equal(await page.textContent('#faithfulness'), '');
+  model.dispose();
 });
 
 test('keyboard: one tab stop into the words, arrows move, the tooltip gives the weights', async () => {
