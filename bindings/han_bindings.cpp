@@ -228,7 +228,7 @@ class LoadedModel {
       const han::explain::Explanation e =
           han::explain::explain(model_, utf8_from_js(text, limits_.max_text_bytes),
                                 {han::explain::parse_method(method), steps}, limits_);
-      val object = prediction_object(e.prediction);
+      val object = prediction_arrays(e.prediction);
       object.set("method", std::string(han::explain::method_name(e.method)));
       if (e.method == han::explain::Method::IntegratedGradients) {
         val ig = val::object();

@@ -458,15 +458,7 @@ class Model {
       }
     }
     const out = unwrap(handle.explain(text, method, steps, topWords));
-    const explanation = {
-      label: this.#labels[out.label],
-      probabilities: Object.fromEntries(
-        this.#labels.map((name, k) => [name, out.probabilities[k]]),
-      ),
-      truncated: out.truncated,
-      sentences: out.sentences,
-      method: out.method,
-    };
+    const explanation = { ...this.#prediction(out, text), method: out.method };
     if (out.integratedGradients) explanation.integratedGradients = out.integratedGradients;
     if (out.comprehensiveness) {
       const { words, change, label } = out.comprehensiveness;
