@@ -2,9 +2,10 @@
 # Runs every test: builds the native tree once, under ASan + UBSan, and runs the suites (and the
 # kernel tests again on the SSE2 path, in a small build for any x86-64), builds the Python
 # package and runs its tests (pytest, Dask on a local cluster), fuzzes the loader, the tokenizer,
-# predict and the safetensors reader for a minute each (scripts/fuzz.sh), then builds the
-# WebAssembly variants and tests the han-wasm npm package (web/) with Node, then the demo page and
-# <han-highlight> in headless Chromium. Installs what is missing with apt-get.
+# predict, edit sequences (the sentence cache) and the safetensors reader for a minute each
+# (scripts/fuzz.sh), then builds the WebAssembly variants and tests the han-wasm npm package
+# (web/) with Node, then the demo page and <han-highlight> in headless Chromium. Installs what is
+# missing with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
