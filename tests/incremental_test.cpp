@@ -221,7 +221,8 @@ TEST(PredictBatch, ThreadsAgreeWithOneThreadOnTheBundledModelWithItsProjectionCa
               " was wonderful and the story kept me watching until the very end. ";
   }
   expect_identical(two.predict(review), one.predict(review));
-  const std::vector<std::string_view> batch = {review, "Not bad.", review.substr(0, 500)};
+  const std::string prefix = review.substr(0, 500);
+  const std::vector<std::string_view> batch = {review, "Not bad.", prefix};
   const std::vector<Prediction> together = two.predict_batch(batch);
   for (size_t d = 0; d < batch.size(); ++d) expect_identical(together[d], one.predict(batch[d]));
 }
