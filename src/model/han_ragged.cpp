@@ -118,13 +118,14 @@ void encoder_projections(const EncoderParams<float>& e, int rows, const float* x
                          std::vector<float>& projected, std::vector<const float*>& row_pointers) {
   const int gates = 3 * e.config.units, width = (e.config.bidirectional ? 2 : 1) * gates;
   projected.resize(static_cast<size_t>(rows * width));
+  row_pointers.resize(static_cast<size_t>(rows));
+  if (rows == 0) return;  // and `projected` may have no storage to point into
   for (int direction = 0; direction < width / gates; ++direction) {
     const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
     kernels::selected::gemm({x, rows, input_dim, input_dim}, const_view(p.kernel),
                             p.bias.row(0).data(),
                             {projected.data() + direction * gates, rows, gates, width});
   }
-  row_pointers.resize(static_cast<size_t>(rows));
   for (int r = 0; r < rows; ++r)
     row_pointers[static_cast<size_t>(r)] = projected.data() + r * width;
 }
