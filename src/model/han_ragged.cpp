@@ -135,6 +135,7 @@ void encoder_projections(const EncoderParams<float>& e, int rows, const float* x
 void encoder_forward_ragged(const EncoderParams<float>& e, const RaggedSequences& seq,
                             const std::vector<const float*>& projected, float* out,
                             GruScratch& scratch) {
+  if (seq.count() == 0) return;  // and `out` may have no storage to point into
   const int u = e.config.units, width = e.config.output_dim();
   const int directions = e.config.bidirectional ? 2 : 1;
   for (int direction = 0; direction < directions; ++direction) {
