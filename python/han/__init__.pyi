@@ -1,6 +1,6 @@
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict, Union
+from typing import Any, Literal, TypedDict, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,24 @@ class IdsPrediction(TypedDict):
     sentence_weights: npt.NDArray[np.float32]
     word_weights: list[npt.NDArray[np.float32]]
 
+class IntegratedGradients(TypedDict):
+    steps: int
+    baseline_probability: float  # p(label) with every word vector zero
+    completeness_error: float  # |sum of word weights - (p(label) - baseline_probability)|
+
+class Removal(TypedDict):
+    words: int  # the k words erased (at most the document's)
+    change: float  # p(label) minus p(label) without them (comprehensiveness at k)
+    label: str  # the label predicted without them
+
+class Explanation(Prediction, total=False):
+    method: Literal[
+        "attention", "word-attention", "sentence-attention", "occlusion", "gradient-input",
+        "integrated-gradients"
+    ]  # always present; each "weight" is this method's attribution for the predicted label
+    integrated_gradients: IntegratedGradients  # integrated-gradients only
+    comprehensiveness: Removal  # with top_words > 0
+
 class ModelInfo(TypedDict):
     labels: list[str]
     vocabulary_size: int
@@ -52,6 +70,9 @@ class Model:
         self, texts: Iterable[str], threads: int | None = None
     ) -> npt.NDArray[np.float32]: ...  # shape (len(texts), labels)
     def predict_ids(self, sentences: Iterable[Sequence[int] | npt.ArrayLike]) -> IdsPrediction: ...
+    def explain(
+        self, text: str, *, method: str = "attention", steps: int = 20, top_words: int = 0
+    ) -> Explanation: ...
     @property
     def info(self) -> ModelInfo: ...
     def to_bytes(self) -> bytes: ...

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "explain/attribution.h"
+#include "explain/faithfulness.h"
 #include "io/model_file.h"
 #include "model/config.h"
 #include "model/model.h"
@@ -165,6 +167,53 @@ class PyModel {
       out.append(prediction_dict(model_, predictions[i], utf8[i]));
     }
     return out;
+  }
+
+  // A prediction whose weights are `method`'s attributions (src/explain/attribution.h), as
+  // `han explain` prints it; with top_words > 0 also what erasing its top words does.
+  py::dict explain(const py::handle& text, const std::string& method, long steps,
+                   long top_words) const {
+    han::explain::Options options;
+    try {
+      options.method = han::explain::parse_method(method);
+    } catch (const han::Error& e) {
+      throw py::value_error(std::string("explain: ") + e.what());
+    }
+    if (steps < 1 || steps > 10000) {
+      throw py::value_error("explain: steps must be from 1 to 10000, got " + std::to_string(steps));
+    }
+    if (top_words < 0) {
+      throw py::value_error("explain: top_words must be 0 or more, got " +
+                            std::to_string(top_words));
+    }
+    options.steps = static_cast<int>(steps);
+    const std::string utf8 = utf8_from_str(text);
+    han::explain::Explanation e;
+    han::explain::Erasure erased;
+    {
+      py::gil_scoped_release release;
+      e = han::explain::explain(model_, utf8, options, limits_);
+      if (top_words > 0) {
+        erased = han::explain::erase_top_words(model_, e, {static_cast<size_t>(top_words)});
+      }
+    }
+    py::dict d = prediction_dict(model_, e.prediction, utf8);
+    d["method"] = han::explain::method_name(e.method);
+    if (e.method == han::explain::Method::IntegratedGradients) {
+      py::dict ig;
+      ig["steps"] = e.steps;
+      ig["baseline_probability"] = e.baseline_probability;
+      ig["completeness_error"] = e.completeness_error;
+      d["integrated_gradients"] = std::move(ig);
+    }
+    if (top_words > 0) {
+      py::dict removal;
+      removal["words"] = erased.counts[0];
+      removal["change"] = erased.comprehensiveness[0];
+      removal["label"] = py::str(model_.labels[erased.labels_without[0]]);
+      d["comprehensiveness"] = std::move(removal);
+    }
+    return d;
   }
 
   // Probabilities only: one row per text, without building the attention structure.
@@ -355,6 +404,8 @@ PYBIND11_MODULE(_core, m) {
       .def("probabilities", &PyModel::probabilities, py::arg("texts"),
            py::arg("threads") = py::none())
       .def("predict_ids", &PyModel::predict_ids, py::arg("sentences"))
+      .def("explain", &PyModel::explain, py::arg("text"), py::kw_only(),
+           py::arg("method") = "attention", py::arg("steps") = 20, py::arg("top_words") = 0)
       .def_property_readonly("info", &PyModel::info)
       .def("to_bytes", &PyModel::to_bytes)
       .def("save", &PyModel::save, py::arg("path"));
