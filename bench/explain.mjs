@@ -1,5 +1,5 @@
 // The cost of the attributions on a 300-word review, in han-wasm (a SIMD build, as
-// wasm-build.mjs loads it) and natively (build/han explain): occlusion and integrated gradients
+// wasm-build.mjs loads it, and the trainer build for integrated gradients) and natively (build/han explain): occlusion and integrated gradients
 // (20 steps), beside attention (one prediction). Medians over ROUNDS rounds, the systems
 // interleaved within each round.
 //   node bench/explain.mjs ROUNDS DATA.tsv.gz [WASM_DIR] [HAN]
@@ -38,6 +38,9 @@ function firstReview(words) {
 
 const review = firstReview(300);
 const model = await loadModelFromBuild(wasmDir, modelPath);
+// Integrated gradients needs the backward pass, which only the trainer build has.
+const gradientModel = await loadModelFromBuild(wasmDir, modelPath, { gradients: true });
+const modelFor = (method) => (method === 'integrated-gradients' ? gradientModel : model);
 const counted = model.predict(review).sentences.reduce((n, s) => n + s.words.length, 0);
 const methods = [
   ['attention', {}],
@@ -56,11 +59,13 @@ function nativeSeconds(method, lines) {
 }
 
 const times = Object.fromEntries(methods.map(([m]) => [m, { wasm: [], native: [] }]));
-for (const [method, options] of methods) model.explain(review, { method, ...options, topWords: 0 });
+for (const [method, options] of methods) {
+  modelFor(method).explain(review, { method, ...options, topWords: 0 });
+}
 for (let round = 0; round < Number(rounds); ++round) {
   for (const [method, options] of methods) {
     const start = performance.now();
-    model.explain(review, { method, ...options, topWords: 0 });
+    modelFor(method).explain(review, { method, ...options, topWords: 0 });
     times[method].wasm.push(performance.now() - start);
     const n = copies[method];
     times[method].native.push(((nativeSeconds(method, 1 + n) - nativeSeconds(method, 1)) / n) * 1000);

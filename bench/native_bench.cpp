@@ -20,8 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/parallel.h"
 #include "io/model_file.h"
-#include "tools/parallel.h"
 
 namespace {
 

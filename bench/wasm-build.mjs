@@ -1,5 +1,5 @@
 // Loads a model with a han-wasm SIMD build other than the package's own: a directory holding
-// han-simd.wasm and its Node glue, either another checkout's web/dist (loaded by that checkout's
+// han-simd.wasm (han-train.wasm with { gradients: true }) and its Node glue, either another checkout's web/dist (loaded by that checkout's
 // src/core.js, so that older bindings work) or a build tree's bindings/node (loaded by this
 // checkout's core.js). Used by compare-wasm.mjs and profile-wasm.mjs.
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,15 +10,17 @@ import { pathToFileURL } from 'node:url';
 const require = createRequire(import.meta.url);
 
 export async function loadModelFromBuild(dir, modelPath, options = {}) {
-  const glue = ['han-simd.cjs', 'han-simd.js'].map((f) => resolve(dir, f)).find(existsSync);
-  if (!glue) throw new Error(`${dir} holds no han-simd.cjs or han-simd.js`);
+  // The SIMD build, or the trainer build for { gradients: true }.
+  const variant = options.gradients ? 'train' : 'simd';
+  const glue = [`han-${variant}.cjs`, `han-${variant}.js`].map((f) => resolve(dir, f)).find(existsSync);
+  if (!glue) throw new Error(`${dir} holds no han-${variant}.cjs or han-${variant}.js`);
   const packageCore = resolve(dir, '../src/core.js');
   const { loadModelWith } = await import(
     existsSync(packageCore) ? pathToFileURL(packageCore) : '../web/src/core.js'
   );
   const platform = {
     instantiate: async () =>
-      require(glue)({ wasmBinary: readFileSync(resolve(dir, 'han-simd.wasm')) }),
+      require(glue)({ wasmBinary: readFileSync(resolve(dir, `han-${variant}.wasm`)) }),
     readLocalFile: async (path) => readFileSync(path),
     // One thread: the SIMD build given, never the package's threads build.
     threadsSupported: () => false,

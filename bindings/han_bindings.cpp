@@ -1,13 +1,10 @@
 // The Embind layer of the han-wasm package: a thin wrapper over the core for web/src/index.js,
 // which is the only caller (users never see these names).
 //
-// Errors: every call returns {value} or {error: message} and index.js throws the message as a
-// JavaScript Error. Catching here rather than throwing into JavaScript lets C++ unwind normally,
-// so an error frees everything it allocated and the module stays usable.
+// Errors: every call returns {value} or {error: message} (outcome.h) and core.js throws the
+// message as a JavaScript Error.
 #include <algorithm>
 #include <cstdint>
-#include <exception>
-#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,9 +13,14 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include "outcome.h"
+
 #include "core/error.h"
 #include "explain/attribution.h"
 #include "explain/faithfulness.h"
+#ifdef HAN_WASM_GRADIENTS
+#include "explain/gradient_attribution.h"
+#endif
 #include "io/model_file.h"
 #include "model/config.h"
 #include "model/model.h"
@@ -26,23 +28,11 @@
 namespace {
 
 using emscripten::val;
+using han::bindings::outcome;
 
 // What runs once per model load is optimised for size, like the loader (bindings/CMakeLists.txt);
 // predict, which runs on every call, is not.
 #define HAN_ONCE_PER_LOAD __attribute__((minsize))
-
-template <typename Compute>
-val outcome(Compute&& compute) {
-  val result = val::object();
-  try {
-    result.set("value", compute());
-  } catch (const std::bad_alloc&) {
-    result.set("error", std::string("out of memory (the WebAssembly heap is limited to 1 GiB)"));
-  } catch (const std::exception& e) {
-    result.set("error", std::string(e.what()));
-  }
-  return result;
-}
 
 // Encodes into memory allocated here, so that a text too large for the heap is a std::bad_alloc,
 // not a failed malloc inside Embind. TextEncoder turns each lone surrogate into U+FFFD, one UTF-16
@@ -145,6 +135,14 @@ val prediction_arrays(const han::Prediction& prediction) {
   return object;
 }
 
+// The trainer variant computes every attribution; the inference ones leave out the backward pass
+// (and say so when a method needs it).
+#ifdef HAN_WASM_GRADIENTS
+constexpr auto kAttribute = han::explain::attribute_with_gradients;
+#else
+constexpr auto kAttribute = han::explain::attribute;
+#endif
+
 class LoadedModel {
  public:
   HAN_ONCE_PER_LOAD LoadedModel(han::Model model, const han::InputLimits& limits,
@@ -227,7 +225,7 @@ class LoadedModel {
     return outcome([&] {
       const han::explain::Explanation e =
           han::explain::explain(model_, utf8_from_js(text, limits_.max_text_bytes),
-                                {han::explain::parse_method(method), steps}, limits_);
+                                {han::explain::parse_method(method), steps}, limits_, kAttribute);
       val object = prediction_arrays(e.prediction);
       object.set("method", std::string(han::explain::method_name(e.method)));
       if (e.method == han::explain::Method::IntegratedGradients) {

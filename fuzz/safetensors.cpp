@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "tools/convert.h"
-#include "tools/safetensors.h"
+#include "import/convert.h"
+#include "import/safetensors.h"
 
 namespace {
 

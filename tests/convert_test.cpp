@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "import/convert.h"
+#include "import/safetensors.h"
 #include "io/float16.h"
-#include "tools/convert.h"
-#include "tools/safetensors.h"
 
 #ifndef HAN_FIXTURE_DIR
 #define HAN_FIXTURE_DIR "tests/fixtures"

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "explain/attribution.h"
 #include "explain/faithfulness.h"
+#include "explain/gradient_attribution.h"
 #include "io/model_file.h"
 
 #ifndef HAN_FIXTURE_DIR
@@ -59,6 +59,12 @@ std::vector<double> flatten(const json& per_sentence) {
   return out;
 }
 
+// Every method, the gradient ones included (the CLI's and Python's explain).
+ex::Explanation explain(const han::Model& model, const std::string& text,
+                        const ex::Options& options) {
+  return ex::explain(model, text, options, {}, ex::attribute_with_gradients);
+}
+
 void expect_near_all(const std::vector<double>& actual, const std::vector<double>& expected,
                      double tolerance, const std::string& what) {
   ASSERT_EQ(actual.size(), expected.size()) << what;
@@ -72,7 +78,7 @@ TEST(Explain, GradientTimesInputMatchesPyTorch) {
     const han::Model model = load(variant);
     for (const json& c : reference()["variants"][variant]) {
       const ex::Explanation e =
-          ex::explain(model, c["text"].get<std::string>(), {ex::Method::GradientInput});
+          explain(model, c["text"].get<std::string>(), {ex::Method::GradientInput});
       const std::string what = std::string(variant) + ": " + c["text"].get<std::string>();
       EXPECT_EQ(e.prediction.label, c["label"].get<size_t>()) << what;
       expect_near_all(word_weights(e.prediction), flatten(c["gradient_input"]), kReferenceTolerance,
@@ -86,8 +92,8 @@ TEST(Explain, IntegratedGradientsMatchPyTorch) {
   for (const char* variant : kVariants) {
     const han::Model model = load(variant);
     for (const json& c : reference()["variants"][variant]) {
-      const ex::Explanation e = ex::explain(model, c["text"].get<std::string>(),
-                                            {ex::Method::IntegratedGradients, steps});
+      const ex::Explanation e =
+          explain(model, c["text"].get<std::string>(), {ex::Method::IntegratedGradients, steps});
       const std::string what = std::string(variant) + ": " + c["text"].get<std::string>();
       const std::vector<double> expected = flatten(c["integrated_gradients"]);
       expect_near_all(word_weights(e.prediction), expected, kReferenceTolerance, what);
@@ -117,9 +123,9 @@ TEST(Explain, IntegratedGradientsAreCompleteWithinTheirTolerance) {
     for (const json& c : reference()["variants"][variant]) {
       const std::string text = c["text"].get<std::string>();
       const double coarse =
-          ex::explain(model, text, {ex::Method::IntegratedGradients, 8}).completeness_error;
+          explain(model, text, {ex::Method::IntegratedGradients, 8}).completeness_error;
       const double fine =
-          ex::explain(model, text, {ex::Method::IntegratedGradients, 64}).completeness_error;
+          explain(model, text, {ex::Method::IntegratedGradients, 64}).completeness_error;
       EXPECT_LT(fine, 2e-3) << variant << ": " << text;
       EXPECT_LE(fine, coarse + 1e-6) << variant << ": " << text;
     }
@@ -137,7 +143,7 @@ TEST(Explain, OcclusionIsTheChangeWhenTheTextLosesTheWord) {
       long_text += "echo foxtrot golf hotel india juliett kilo lima mike. ";
     for (const std::string& text :
          {std::string("alpha bravo charlie. delta! foxtrot golf hotel india?"), long_text}) {
-      const ex::Explanation e = ex::explain(model, text, {ex::Method::Occlusion});
+      const ex::Explanation e = explain(model, text, {ex::Method::Occlusion});
       const size_t y = e.prediction.label;
       const double p = e.prediction.probabilities[y];
       for (const han::SentenceAttention& s : e.prediction.sentences) {
@@ -159,9 +165,9 @@ TEST(Explain, AttentionMethodsAreThePredictionsWeights) {
   const han::Model model = load("gru_reset_after");
   const std::string text = "alpha bravo charlie. delta echo! foxtrot golf hotel india?";
   const han::Prediction p = model.predict(text);
-  const ex::Explanation both = ex::explain(model, text, {ex::Method::Attention});
-  const ex::Explanation word = ex::explain(model, text, {ex::Method::WordAttention});
-  const ex::Explanation sentence = ex::explain(model, text, {ex::Method::SentenceAttention});
+  const ex::Explanation both = explain(model, text, {ex::Method::Attention});
+  const ex::Explanation word = explain(model, text, {ex::Method::WordAttention});
+  const ex::Explanation sentence = explain(model, text, {ex::Method::SentenceAttention});
   for (size_t s = 0; s < p.sentences.size(); ++s) {
     EXPECT_FLOAT_EQ(both.prediction.sentences[s].weight, p.sentences[s].weight);
     for (size_t w = 0; w < p.sentences[s].words.size(); ++w) {
@@ -198,7 +204,8 @@ TEST(Faithfulness, ErasingTheTopWordsIsErasingThemFromTheText) {
   const std::string text = "alpha bravo charlie. delta echo! foxtrot golf hotel india?";
   const han::Prediction p = model.predict(text);
   const han::Document doc = ex::prediction_ids(p);
-  const ex::Attribution a = ex::attribute(model.params, doc, {ex::Method::GradientInput});
+  const ex::Attribution a =
+      ex::attribute_with_gradients(model.params, doc, {ex::Method::GradientInput});
   const std::vector<ex::WordIndex> ranking = ex::rank_words(doc, a);
   for (size_t i = 1; i < ranking.size(); ++i) {  // highest first
     EXPECT_GE(a.words[ranking[i - 1].sentence][ranking[i - 1].word],
@@ -237,11 +244,30 @@ TEST(Explain, MethodNamesAndBadOptions) {
     EXPECT_NE(std::string(e.what()).find("integrated-gradients"), std::string::npos);
   }
   const han::Model model = load("gru_reset_after");
-  EXPECT_THROW(ex::explain(model, "alpha.", {ex::Method::IntegratedGradients, 0}), han::Error);
+  EXPECT_THROW(explain(model, "alpha.", {ex::Method::IntegratedGradients, 0}), han::Error);
   // No words: every method gives an empty explanation, not an error.
   for (ex::Method m : ex::all_methods()) {
-    EXPECT_TRUE(ex::explain(model, "   ", {m}).prediction.sentences.empty());
+    EXPECT_TRUE(explain(model, "   ", {m}).prediction.sentences.empty());
   }
+}
+
+// hancore alone (the inference .wasm) has no backward pass: it says so instead of linking one.
+TEST(Explain, TheInferenceLibrarySaysGradientMethodsNeedTheBackwardPass) {
+  const han::Model model = load("lstm");
+  const han::Document doc = ex::prediction_ids(model.predict("alpha bravo."));
+  for (ex::Method m : {ex::Method::GradientInput, ex::Method::IntegratedGradients}) {
+    ASSERT_TRUE(ex::needs_gradients(m));
+    try {
+      ex::attribute(model.params, doc, {m});
+      ADD_FAILURE() << ex::method_name(m) << " ran without the backward pass";
+    } catch (const han::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(ex::method_name(m)), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("backward pass"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_FALSE(ex::needs_gradients(ex::Method::Occlusion));
+  EXPECT_EQ(ex::attribute(model.params, doc, {ex::Method::Occlusion}).words,
+            ex::attribute_with_gradients(model.params, doc, {ex::Method::Occlusion}).words);
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "model/han_train.h"
 #include "model/sequence_model.h"
+#include "train/han_train.h"
 
 namespace han::testing {
 

@@ -9,12 +9,13 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "io/model_file.h"
-#include "tools/dataset.h"
-#include "tools/metrics.h"
-#include "tools/parallel.h"
-#include "tools/trainer.h"
+#include "tools/data_file.h"
 #include "tools/word2vec.h"
+#include "train/dataset.h"
+#include "train/metrics.h"
+#include "train/trainer.h"
 
 namespace han {
 namespace {
@@ -194,9 +195,8 @@ std::string toy_reviews(size_t count, unsigned seed) {
   return out.str();
 }
 
-TrainOptions toy_options(const std::string& path) {
+TrainOptions toy_options() {
   TrainOptions o;
-  o.train_path = path;
   o.validation_split = 0.2;
   o.min_count = 1;
   o.architecture.embedding_dim = 8;
@@ -215,9 +215,13 @@ TrainOptions toy_options(const std::string& path) {
   return o;
 }
 
+TrainResult train_file(const std::string& path, const TrainOptions& options) {
+  return train_han(read_train_data(path), options);
+}
+
 TEST(Trainer, LearnsWhichWordDecidesAndAttendsToIt) {
   const TempFile data(toy_reviews(400, 1));
-  const TrainResult result = train_han(toy_options(data.path()), {});
+  const TrainResult result = train_file(data.path(), toy_options());
   const EpochReport& best = result.epochs[result.best_epoch - 1];
   EXPECT_GE(best.validation_accuracy, 0.95);
   EXPECT_LT(result.epochs.back().train_loss, result.epochs.front().train_loss);
@@ -238,22 +242,22 @@ TEST(Trainer, LearnsWhichWordDecidesAndAttendsToIt) {
 
 TEST(Trainer, SameSeedAndThreadsGiveTheSameModel) {
   const TempFile data(toy_reviews(120, 2));
-  TrainOptions options = toy_options(data.path());
+  TrainOptions options = toy_options();
   options.epochs = 2;
   options.dropout = {0.3, 0.3};
-  const std::vector<uint8_t> first = write_model(train_han(options, {}).model);
-  EXPECT_EQ(write_model(train_han(options, {}).model), first);
+  const std::vector<uint8_t> first = write_model(train_file(data.path(), options).model);
+  EXPECT_EQ(write_model(train_file(data.path(), options).model), first);
   options.seed = 6;
-  EXPECT_NE(write_model(train_han(options, {}).model), first);
+  EXPECT_NE(write_model(train_file(data.path(), options).model), first);
 }
 
 TEST(Trainer, BadSettingsAreClearErrors) {
   const TempFile data("positive\tgood film\n");
-  TrainOptions options = toy_options(data.path());
+  TrainOptions options = toy_options();
   options.batch_size = 0;
-  EXPECT_THROW(train_han(options, {}), Error);
-  options = toy_options(data.path());
-  EXPECT_THROW(train_han(options, {}), Error);  // one label only
+  EXPECT_THROW(train_file(data.path(), options), Error);
+  options = toy_options();
+  EXPECT_THROW(train_file(data.path(), options), Error);  // one label only
 }
 
 // Documents that each use the words of one topic only.
@@ -304,16 +308,16 @@ TEST(Word2Vec, VectorsSeedTheEmbeddingOfTrain) {
   vectors.vectors.row(1).setConstant(-0.5f);
   const TempFile vector_file("");
   write_word_vectors(vectors, vector_file.path());
-  TrainOptions options = toy_options(data.path());
+  TrainOptions options = toy_options();
   options.pretrained_path = vector_file.path();
   options.epochs = 1;
   options.optimizer.learning_rate = 1e-9;  // leave the embedding where it started
-  const Model model = train_han(options, {}).model;
+  const Model model = train_file(data.path(), options).model;
   const Matrix<float>& embedding = model.params.embedding;
   EXPECT_NEAR(embedding(model.vocabulary.id("great"), 3), 0.25f, 1e-6);
   EXPECT_NEAR(embedding(model.vocabulary.id("awful"), 7), -0.5f, 1e-6);
   options.architecture.embedding_dim = 9;
-  EXPECT_THROW(train_han(options, {}), Error);  // 8 values per word, the embedding has 9
+  EXPECT_THROW(train_file(data.path(), options), Error);  // 8 values per word, the embedding has 9
 }
 
 }  // namespace

@@ -15,14 +15,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "explain/attribution.h"
+#include "core/parallel.h"
 #include "explain/faithfulness.h"
+#include "explain/gradient_attribution.h"
+#include "import/convert.h"
+#include "import/safetensors.h"
 #include "io/model_file.h"
 #include "model/config.h"
 #include "model/model.h"
-#include "tools/convert.h"
-#include "tools/parallel.h"
-#include "tools/safetensors.h"
 
 namespace py = pybind11;
 
@@ -179,8 +179,11 @@ class PyModel {
     } catch (const han::Error& e) {
       throw py::value_error(std::string("explain: ") + e.what());
     }
-    if (steps < 1 || steps > 10000) {
-      throw py::value_error("explain: steps must be from 1 to 10000, got " + std::to_string(steps));
+    using Options = han::explain::Options;
+    if (steps < Options::kMinSteps || steps > Options::kMaxSteps) {
+      throw py::value_error("explain: steps must be from " + std::to_string(Options::kMinSteps) +
+                            " to " + std::to_string(Options::kMaxSteps) + ", got " +
+                            std::to_string(steps));
     }
     if (top_words < 0) {
       throw py::value_error("explain: top_words must be 0 or more, got " +
@@ -192,7 +195,8 @@ class PyModel {
     han::explain::Erasure erased;
     {
       py::gil_scoped_release release;
-      e = han::explain::explain(model_, utf8, options, limits_);
+      e = han::explain::explain(model_, utf8, options, limits_,
+                                han::explain::attribute_with_gradients);
       if (top_words > 0) {
         erased = han::explain::erase_top_words(model_, e, {static_cast<size_t>(top_words)});
       }

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "import/convert.h"
 #include "io/model_file.h"
-#include "tools/convert.h"
 
 #include "cli/commands.h"
 #include "cli/common.h"

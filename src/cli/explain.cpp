@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "explain/attribution.h"
+#include "explain/gradient_attribution.h"
 #include "io/model_file.h"
 
 #include "cli/commands.h"
@@ -102,7 +102,10 @@ int cmd_explain(const std::vector<std::string>& argv) {
     throw UsageError(std::string("han explain: --method: ") + e.what());
   }
   const size_t steps = parse_count(args.get("steps", ""), "explain", "--steps", 20);
-  if (steps > 10000) throw UsageError("han explain: --steps is limited to 10000");
+  if (steps > explain::Options::kMaxSteps) {
+    throw UsageError("han explain: --steps is limited to " +
+                     std::to_string(explain::Options::kMaxSteps));
+  }
   options.steps = static_cast<int>(steps);
   Model model = read_model_file(pos[0], {!args.has("no-verify"), {}});
   model.cache_input_projections();
@@ -117,7 +120,8 @@ int cmd_explain(const std::vector<std::string>& argv) {
   const int indent = args.has("pretty") ? 2 : -1;
   size_t count = 0;
   auto print = [&](const std::string& document) {
-    const explain::Explanation e = explain::explain(model, document, options, limits);
+    const explain::Explanation e =
+        explain::explain(model, document, options, limits, explain::attribute_with_gradients);
     if (format == "json") {
       std::cout << dump(explanation_json(model, e), indent) << "\n";
     } else {

@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "core/error.h"
-#include "explain/attribution.h"
+#include "core/parallel.h"
 #include "explain/faithfulness.h"
+#include "explain/gradient_attribution.h"
 #include "io/model_file.h"
-#include "tools/dataset.h"
-#include "tools/parallel.h"
+#include "tools/data_file.h"
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -84,7 +84,10 @@ int cmd_faithfulness(const std::vector<std::string>& argv) {
   rankers.push_back({"random", true});
   const size_t limit = parse_count(args.get("limit", ""), "faithfulness", "--limit", 0);
   const size_t steps = parse_count(args.get("steps", ""), "faithfulness", "--steps", 20);
-  if (steps > 10000) throw UsageError("han faithfulness: --steps is limited to 10000");
+  if (steps > explain::Options::kMaxSteps) {
+    throw UsageError("han faithfulness: --steps is limited to " +
+                     std::to_string(explain::Options::kMaxSteps));
+  }
   const uint32_t seed = static_cast<uint32_t>(
       parse_number(args.get("seed", "1"), "faithfulness", "--seed", 0, 4294967295.0));
   const size_t threads =
@@ -113,9 +116,9 @@ int cmd_faithfulness(const std::vector<std::string>& argv) {
       const auto t0 = std::chrono::steady_clock::now();
       std::vector<explain::WordIndex> ranking = words;
       if (!r.random) {
-        const explain::Attribution a =
-            explain::attribute(model.params, doc, {r.method, static_cast<int>(steps)},
-                               RaggedOptions{model.projection_cache.value.get()});
+        const explain::Attribution a = explain::attribute_with_gradients(
+            model.params, doc, {r.method, static_cast<int>(steps)},
+            RaggedOptions{model.projection_cache.value.get()});
         ranking = explain::rank_words(doc, a);
       }
       const double seconds = seconds_since(t0);

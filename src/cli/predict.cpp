@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "io/model_file.h"
-#include "tools/parallel.h"
 
 #include "cli/commands.h"
 #include "cli/common.h"

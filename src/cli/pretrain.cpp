@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "model/config.h"
-#include "tools/parallel.h"
 #include "tools/word2vec.h"
 
 #include "cli/commands.h"

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "io/model_file.h"
-#include "tools/dataset.h"
-#include "tools/metrics.h"
-#include "tools/parallel.h"
+#include "tools/data_file.h"
+#include "train/metrics.h"
 
 #include "cli/commands.h"
 #include "cli/common.h"

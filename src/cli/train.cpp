@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "io/model_file.h"
 #include "model/config.h"
-#include "tools/parallel.h"
-#include "tools/trainer.h"
+#include "tools/data_file.h"
+#include "train/trainer.h"
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -106,10 +107,7 @@ han::TrainOptions train_options(const Args& args) {
     return parse_number(args.get(flag, fallback), "train", "--" + flag, lo, hi);
   };
   han::TrainOptions o;
-  o.train_path = args.positional()[0];
-  o.validation_path = args.get("validation", "");
   o.validation_split = number("validation-split", "0.1", 1e-6, 0.999);
-  o.skip_malformed = args.has("skip-malformed");
   if (args.has("labels")) o.labels = split_list(args.get("labels", ""));
   o.limit = count("limit", 0);
   o.min_count = count("min-count", 2);
@@ -213,7 +211,10 @@ int cmd_train(const std::vector<std::string>& argv) {
               << r.validation_loss << " accuracy " << r.validation_accuracy << "  ("
               << format_duration(r.seconds) << ")" << std::endl;
   };
-  const han::TrainResult result = han::train_han(options, callbacks);
+  const han::TrainResult result =
+      han::train_han(han::read_train_data(args.positional()[0], args.get("validation", ""),
+                                          args.has("skip-malformed")),
+                     options, callbacks);
   han::write_model_file(result.model, output);
   std::cout << "saved " << output << " (epoch " << result.best_epoch << ", validation accuracy "
             << std::fixed << std::setprecision(4)

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "explain/gradients.h"
 #include "model/sentence_cache.h"
 
 namespace han::explain {
@@ -31,6 +30,8 @@ size_t most_probable(const RowVector<float>& probabilities) {
   return static_cast<size_t>(label);
 }
 
+}  // namespace
+
 Attribution shaped_like(const Document& doc, const RowVector<float>& probabilities) {
   Attribution a;
   a.probabilities.assign(probabilities.data(), probabilities.data() + probabilities.size());
@@ -39,6 +40,8 @@ Attribution shaped_like(const Document& doc, const RowVector<float>& probabiliti
   for (const std::vector<int32_t>& sentence : doc) a.words.emplace_back(sentence.size(), 0.0f);
   return a;
 }
+
+namespace {
 
 Attribution attention(const HanParams<float>& p, const Document& doc, Method method,
                       const RaggedOptions& ragged) {
@@ -106,53 +109,6 @@ Attribution occlusion(const HanParams<float>& p, const Document& doc, const Ragg
   return a;
 }
 
-// Gradient × input (steps = 0) or integrated gradients (steps > 0) from the gradients of p(y).
-Attribution gradients(const HanParams<float>& p, const Document& doc, int steps,
-                      const RaggedOptions& ragged) {
-  Attribution a = shaped_like(doc, han_forward(p, doc, ragged).probabilities);
-  const WordVectors<float> x = lookup_word_vectors(p, doc);
-  WordVectors<float> mean_gradient;
-  if (steps == 0) {
-    mean_gradient = output_gradient(p, x, a.label).d_word_vectors;
-  } else {
-    for (const Matrix<float>& m : x)
-      mean_gradient.push_back(Matrix<float>::Zero(m.rows(), m.cols()));
-    WordVectors<float> scaled = x;
-    for (int k = 0; k < steps; ++k) {
-      const float alpha = (static_cast<float>(k) + 0.5f) / static_cast<float>(steps);
-      for (size_t s = 0; s < x.size(); ++s) scaled[s] = alpha * x[s];
-      const OutputGradient<float> g = output_gradient(p, scaled, a.label);
-      for (size_t s = 0; s < x.size(); ++s) mean_gradient[s] += g.d_word_vectors[s];
-    }
-    for (Matrix<float>& m : mean_gradient) m /= static_cast<float>(steps);
-    WordVectors<float> zero;
-    for (const Matrix<float>& m : x) zero.push_back(Matrix<float>::Zero(m.rows(), m.cols()));
-    a.baseline_probability = output_gradient(p, zero, a.label).outputs[a.label];
-  }
-  double total = 0;
-  size_t real = 0;  // index into x: the sentences with a real word
-  for (size_t s = 0; s < doc.size(); ++s) {
-    size_t k = 0;  // the real words of sentence s, in order
-    double sentence_total = 0;
-    for (size_t w = 0; w < doc[s].size(); ++w) {
-      if (doc[s][w] == 0) continue;
-      const Eigen::Index row = static_cast<Eigen::Index>(k++);
-      const float value = x[real].row(row).dot(mean_gradient[real].row(row));
-      a.words[s][w] = value;
-      sentence_total += value;
-    }
-    if (k == 0) continue;
-    a.sentences[s] = static_cast<float>(sentence_total);
-    total += sentence_total;
-    ++real;
-  }
-  if (steps > 0) {
-    const double change = a.probabilities[a.label] - a.baseline_probability;
-    a.completeness_error = std::abs(total - change);
-  }
-  return a;
-}
-
 }  // namespace
 
 const char* method_name(Method method) {
@@ -177,6 +133,10 @@ std::vector<Method> all_methods() {
   return methods;
 }
 
+bool needs_gradients(Method method) {
+  return method == Method::GradientInput || method == Method::IntegratedGradients;
+}
+
 Attribution attribute(const HanParams<float>& p, const Document& doc, const Options& options,
                       const RaggedOptions& ragged) {
   switch (options.method) {
@@ -187,15 +147,12 @@ Attribution attribute(const HanParams<float>& p, const Document& doc, const Opti
     case Method::Occlusion:
       return occlusion(p, doc, ragged);
     case Method::GradientInput:
-      return gradients(p, doc, 0, ragged);
     case Method::IntegratedGradients:
-      if (options.steps < 1 || options.steps > 10000) {
-        throw Error("integrated gradients: steps must be from 1 to 10000, not " +
-                    std::to_string(options.steps));
-      }
-      return gradients(p, doc, options.steps, ragged);
+      break;
   }
-  throw Error("unknown attribution method");
+  throw Error(std::string(method_name(options.method)) +
+              " needs the backward pass, which this build leaves out (attribute_with_gradients, "
+              "explain/gradient_attribution.h)");
 }
 
 Document prediction_ids(const Prediction& prediction) {
@@ -208,10 +165,10 @@ Document prediction_ids(const Prediction& prediction) {
 }
 
 Explanation explain(const Model& model, std::string_view text, const Options& options,
-                    const InputLimits& limits) {
+                    const InputLimits& limits, Attributor attributor) {
   Explanation e{model.predict(text, limits), options.method, 0, 0, 0};
-  const Attribution a = attribute(model.params, prediction_ids(e.prediction), options,
-                                  RaggedOptions{model.projection_cache.value.get()});
+  const Attribution a = attributor(model.params, prediction_ids(e.prediction), options,
+                                   RaggedOptions{model.projection_cache.value.get()});
   for (size_t s = 0; s < a.sentences.size(); ++s) {
     SentenceAttention& sentence = e.prediction.sentences[s];
     sentence.weight = a.sentences[s];

@@ -12,6 +12,9 @@
 //                       integral by the midpoint rule over `steps`; a sentence: its words' sum.
 //                       Complete up to the rule's error: Σ attributions ≈ p(y | x) - p(y | 0).
 // y is the predicted label; p(y) the model's output for it.
+// The two gradient methods need the backward pass, which the inference library (hancore, the
+// inference .wasm) leaves out: attribute() here computes the others, and attribute_with_gradients
+// (explain/gradient_attribution.h, in hantrain) every method.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -36,9 +39,13 @@ const char* method_name(Method method);
 Method parse_method(std::string_view name);
 std::vector<Method> all_methods();
 
+// gradient-input, integrated-gradients.
+bool needs_gradients(Method method);
+
 struct Options {
+  static constexpr int kMinSteps = 1, kMaxSteps = 10000;
   Method method = Method::Attention;
-  int steps = 20;  // integrated gradients: points of the midpoint rule, 1 to 10,000
+  int steps = 20;  // integrated gradients: points of the midpoint rule, kMinSteps to kMaxSteps
 };
 
 struct Attribution {
@@ -54,9 +61,14 @@ struct Attribution {
 
 // The attribution of every word and sentence of `doc` (word ids, 0 is padding) by `options`.
 // `ragged` (caches made for `p`, a pool) speeds up the forward passes; occlusion brings its own
-// sentence cache.
+// sentence cache. A gradient method throws han::Error (see above).
 Attribution attribute(const HanParams<float>& p, const Document& doc, const Options& options,
                       const RaggedOptions& ragged = {});
+using Attributor = Attribution (*)(const HanParams<float>&, const Document&, const Options&,
+                                   const RaggedOptions&);
+
+// An attribution of zeros shaped like `doc`, for the most probable of `probabilities`.
+Attribution shaped_like(const Document& doc, const RowVector<float>& probabilities);
 
 // A prediction whose word and sentence weights are the method's attributions; text and offsets
 // are those of Model::predict.
@@ -68,8 +80,9 @@ struct Explanation {
   double completeness_error = 0;
 };
 
+// `attributor`: attribute, or attribute_with_gradients where the backward pass is linked.
 Explanation explain(const Model& model, std::string_view text, const Options& options,
-                    const InputLimits& limits = {});
+                    const InputLimits& limits = {}, Attributor attributor = attribute);
 
 // The document's word ids, sentence by sentence, as Model::predict read them.
 Document prediction_ids(const Prediction& prediction);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -23,8 +24,16 @@ std::vector<WordIndex> real_words(const Document& doc) {
 
 std::vector<WordIndex> rank_words(const Document& doc, const Attribution& attribution) {
   std::vector<WordIndex> words = real_words(doc);
-  std::stable_sort(words.begin(), words.end(), [&](const WordIndex& a, const WordIndex& b) {
-    return attribution.words[a.sentence][a.word] > attribution.words[b.sentence][b.word];
+  // Highest weight first, ties in reading order; a NaN (from a hostile model) ranks last. The
+  // order is total, so std::sort gives what a stable sort would, with less code in the .wasm.
+  auto weight = [&](const WordIndex& w) {
+    const float value = attribution.words[w.sentence][w.word];
+    return std::isnan(value) ? -std::numeric_limits<float>::infinity() : value;
+  };
+  std::sort(words.begin(), words.end(), [&](const WordIndex& a, const WordIndex& b) {
+    const float wa = weight(a), wb = weight(b);
+    if (wa != wb) return wa > wb;
+    return a.sentence != b.sentence ? a.sentence < b.sentence : a.word < b.word;
   });
   return words;
 }

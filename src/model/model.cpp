@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 
@@ -144,12 +144,13 @@ GoldenReport Model::check_golden() const {
       const double diff = std::abs(p.probabilities[k] - golden.probabilities[k]);
       report.max_abs_diff = std::max(report.max_abs_diff, diff);
       if (!(diff <= golden_tolerance) && report.failure.empty()) {
-        // snprintf, not a stream: streams would add 130 KB of locale code to the WebAssembly build.
-        char numbers[96];
-        std::snprintf(numbers, sizeof numbers, "' is %.7g, expected %.7g (tolerance %.7g)",
-                      p.probabilities[k], golden.probabilities[k], golden_tolerance);
-        report.failure =
-            "golden case " + std::to_string(c + 1) + ": probability of '" + labels.at(k) + numbers;
+        // The shortest decimals that read back the same (JSON's), not a stream or printf: those
+        // would add their locale and formatting code to the WebAssembly build.
+        auto number = [](double value) { return nlohmann::json(value).dump(); };
+        report.failure = "golden case " + std::to_string(c + 1) + ": probability of '" +
+                         labels.at(k) + "' is " + number(p.probabilities[k]) + ", expected " +
+                         number(golden.probabilities[k]) + " (tolerance " +
+                         number(golden_tolerance) + ")";
       }
     }
   }

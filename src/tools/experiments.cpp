@@ -8,7 +8,7 @@
 #include <random>
 
 #include "core/error.h"
-#include "tools/initialise.h"
+#include "train/initialise.h"
 
 namespace han {
 namespace {

@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
-#include "tools/parallel.h"
+#include "core/parallel.h"
 
 namespace han {
 namespace {

@@ -2,7 +2,7 @@
 // ways to instantiate the Emscripten module (dist/, built by scripts/build-wasm.sh) and to read
 // local files. Embind handles stay in here: users get plain objects.
 
-const BUNDLED_MODEL = new URL('../models/imdb-sentiment.han', import.meta.url);
+export const BUNDLED_MODEL = new URL('../models/imdb-sentiment.han', import.meta.url);
 
 // The smallest module using SIMD (i8x16.splat, i8x16.popcnt): valid only where wasm SIMD works.
 const SIMD_PROBE = new Uint8Array([
@@ -10,7 +10,7 @@ const SIMD_PROBE = new Uint8Array([
   253, 98, 11,
 ]);
 
-// variant ('simd' | 'baseline' | 'threads') -> Promise of its Emscripten module, shared by every
+// variant ('simd' | 'baseline' | 'threads' | 'train') -> Promise of its Emscripten module, shared by every
 // model loaded in this thread.
 const wasmModules = new Map();
 
@@ -50,6 +50,7 @@ export async function loadModelWith(platform, source, options = {}) {
     sentenceCache = true,
     threads,
     cache = true,
+    gradients = false,
   } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`loadModel: onProgress must be a function, got ${describe(onProgress)}`);
@@ -71,13 +72,21 @@ export async function loadModelWith(platform, source, options = {}) {
   if (typeof cache !== 'boolean') {
     throw new TypeError(`loadModel: cache must be true or false, got ${describe(cache)}`);
   }
+  if (typeof gradients !== 'boolean') {
+    throw new TypeError(`loadModel: gradients must be true or false, got ${describe(gradients)}`);
+  }
+  if (gradients && threads !== undefined && threads !== 1) {
+    throw new RangeError('loadModel: the build with gradients runs on one thread (threads: 1)');
+  }
   const read = () =>
     source === undefined
       ? readBundledModel(platform, onProgress)
       : readSource(platform, source, onProgress);
   const modelCache = cache ? await openModelCache(source ?? BUNDLED_MODEL) : null;
   const [build, first] = await Promise.all([
-    chooseBuild(platform, Boolean(simd), threads),
+    gradients
+      ? trainerBuild(platform, Boolean(simd))
+      : chooseBuild(platform, Boolean(simd), threads),
     readThroughCache(modelCache, read, onProgress),
   ]);
   const loadOptions = {
@@ -202,6 +211,17 @@ async function singleThreadBuild(platform, simd, reason) {
   const variant = simd ? 'simd' : 'baseline';
   if (reason) console.warn(`han-wasm: ${reason}; running on one thread (the ${variant} build)`);
   return { wasm: await wasmModule(platform, variant), variant, threads: 1 };
+}
+
+// The trainer build, which also has the backward pass that the gradient attributions need.
+export async function trainerBuild(platform, simd) {
+  if (!simd) {
+    throw new Error(
+      'the build with gradients (training, gradient-input, integrated-gradients) needs ' +
+        'WebAssembly SIMD, which this engine lacks',
+    );
+  }
+  return { wasm: await wasmModule(platform, 'train'), variant: 'train', threads: 1 };
 }
 
 // Runs create() once `count` workers of the threads build are free and running the module, so
@@ -348,7 +368,9 @@ function inputLimits(values) {
 // Documents per call of the bindings in predictBatch.
 const BATCH_SIZE = 64;
 
-// The attribution methods of explain() (src/explain/attribution.h).
+// The attribution methods of explain() (src/explain/attribution.h); the last two need the backward
+// pass, which only the trainer build has.
+const GRADIENT_METHODS = ['gradient-input', 'integrated-gradients'];
 const EXPLAIN_METHODS = [
   'attention',
   'word-attention',
@@ -362,10 +384,12 @@ class Model {
   #handle;
   #labels;
   #wasm;
+  #variant;
 
   constructor(handle, { wasm, variant, threads }, limits) {
     this.#handle = handle;
     this.#wasm = wasm;
+    this.#variant = variant;
     leakedModels.register(this, { handle, wasm }, this);
     const info = unwrap(handle.info());
     this.#labels = info.labels;
@@ -444,6 +468,12 @@ class Model {
     if (!EXPLAIN_METHODS.includes(method)) {
       throw new RangeError(
         `explain: unknown method ${JSON.stringify(method)} (one of ${EXPLAIN_METHODS.join(', ')})`,
+      );
+    }
+    if (GRADIENT_METHODS.includes(method) && this.#variant !== 'train') {
+      throw new Error(
+        `explain: ${method} needs the backward pass, which the inference builds leave out: ` +
+          'load the model with { gradients: true }',
       );
     }
     const integers = [
@@ -534,7 +564,7 @@ class Model {
   }
 }
 
-function wasmModule(platform, variant) {
+export function wasmModule(platform, variant) {
   let module = wasmModules.get(variant);
   if (!module) {
     module = platform.instantiate(variant);
@@ -545,7 +575,7 @@ function wasmModule(platform, variant) {
 }
 
 // The bindings return {value} or {error: message}; see bindings/han_bindings.cpp.
-function unwrap(outcome) {
+export function unwrap(outcome) {
   if ('error' in outcome) throw new Error(outcome.error);
   return outcome.value;
 }
@@ -557,7 +587,7 @@ function wellFormed(text) {
   return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
-function describe(value) {
+export function describe(value) {
   if (value === null) return 'null';
   if (typeof value !== 'object') return typeof value;
   if (Array.isArray(value)) return 'an array';
@@ -566,7 +596,7 @@ function describe(value) {
   return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
-async function readSource(platform, source, onProgress) {
+export async function readSource(platform, source, onProgress, what = 'loadModel: source') {
   if (source instanceof ArrayBuffer) source = new Uint8Array(source);
   if (ArrayBuffer.isView(source)) {
     const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
@@ -583,7 +613,7 @@ async function readSource(platform, source, onProgress) {
     return bytes;
   }
   throw new TypeError(
-    'loadModel: source must be a URL, a file path (Node), a Response, an ArrayBuffer or a ' +
+    `${what} must be a URL, a file path (Node), a Response, an ArrayBuffer or a ` +
       `Uint8Array, got ${describe(source)}`,
   );
 }

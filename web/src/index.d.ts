@@ -50,6 +50,12 @@ export interface LoadOptions {
    * `false` or 0 turns it off. The results are the same, bit for bit, with or without it.
    */
   sentenceCache?: boolean | number;
+  /**
+   * Load the model on the trainer build, which also has the backward pass that explain()'s
+   * 'gradient-input' and 'integrated-gradients' need (default false: the smaller inference
+   * builds, on which those methods throw). Needs WebAssembly SIMD; runs on one thread.
+   */
+  gradients?: boolean;
 }
 
 /**
@@ -166,7 +172,7 @@ export interface ModelInfo {
   /** Free-form JSON stored with the model. */
   metadata: Record<string, unknown>;
   /** The WebAssembly build running the model. */
-  variant: 'simd' | 'baseline' | 'threads';
+  variant: 'simd' | 'baseline' | 'threads' | 'train';
   /** The threads each prediction runs on (1 unless `variant` is 'threads'). */
   threads: number;
 }
@@ -192,6 +198,7 @@ export interface IdsPrediction {
  * - 'integrated-gradients': the same integrated from zero vectors (`steps` points); the words sum
  *   to p(label) - p(label | zero vectors), up to `completenessError`.
  * The gradient methods and occlusion can be negative: the word speaks against the label.
+ * The gradient methods need a model loaded with `{ gradients: true }`.
  */
 export type ExplainMethod =
   | 'attention'
@@ -249,6 +256,118 @@ export function loadModel(source?: ModelSource, options?: LoadOptions): Promise<
 
 /** Whether this engine runs WebAssembly SIMD, which loadModel then uses. */
 export function simdSupported(): boolean;
+
+/** The bundled model's URL: a source for loadModel and for train's startFrom. */
+export const bundledModelURL: URL;
+
+/**
+ * Labelled text to train on: the bytes or text of `label<TAB>text` lines (as han train reads), or
+ * rows, each `[label, text]` or `{ label, text }` (tabs and line breaks in a text become spaces).
+ * A label is the label's name, or its index when `labels` names them.
+ */
+export type TrainData =
+  | ArrayBuffer
+  | ArrayBufferView
+  | string
+  | Array<[string, string] | { label: string; text: string }>;
+
+/** train()'s options; every one has han train's default and range (han train --help). */
+export interface TrainOptions {
+  /** Starting values for the options below (default 'balanced': han train's defaults). */
+  preset?: keyof typeof TRAIN_PRESETS;
+  /** Fine-tune this model (a source as loadModel takes, e.g. bundledModelURL): its vocabulary,
+   * tokenizer and labels are kept, and the architecture and vocabulary options are unused. */
+  startFrom?: ModelSource;
+  /** With startFrom: train only the output layer (fast), keeping every other weight. */
+  outputLayerOnly?: boolean;
+  /** What to call the data in messages and in the model's metadata (default 'training data'). */
+  name?: string;
+  validationSplit?: number;
+  labels?: string[];
+  limit?: number;
+  skipMalformed?: boolean;
+  minCount?: number;
+  maxVocabulary?: number;
+  maxSentences?: number;
+  maxWords?: number;
+  cell?: 'gru' | 'lstm';
+  embeddingDim?: number;
+  wordUnits?: number;
+  sentenceUnits?: number;
+  attentionUnits?: number;
+  epochs?: number;
+  patience?: number;
+  batchSize?: number;
+  optimizer?: 'adam' | 'sgd';
+  /** Default 0.001 for adam, 0.01 for sgd. */
+  learningRate?: number;
+  momentum?: number;
+  clip?: number;
+  l2?: number;
+  dropout?: number;
+  seed?: number;
+  embeddingStorage?: 'float32' | 'float16' | 'int8';
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  validationLoss: number;
+  validationAccuracy: number;
+  seconds: number;
+}
+
+export interface TrainProgress {
+  /** 1-based; `batch` of its `batches` mini-batches are done. */
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Mean loss and accuracy of this epoch's mini-batches so far. */
+  loss: number;
+  accuracy: number;
+  elapsedMs: number;
+  /** Until the last epoch; early stopping may end sooner. */
+  etaMs: number;
+  trainSize: number;
+  validationSize: number;
+  /** The epochs finished, with their validation accuracy. */
+  history: EpochReport[];
+  /** What the trainer said since the last call (early stopping, say). */
+  messages: string[];
+  done: boolean;
+}
+
+export interface TrainResult {
+  /** The model of the best validation epoch as a .han file, golden cases included: give it to
+   * loadModel, or save it. */
+  bytes: Uint8Array;
+  bestEpoch: number;
+  epochs: EpochReport[];
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Trains a HAN on `data` (or fine-tunes `startFrom`) with the trainer build, on the calling
+ * thread, yielding to the event loop between slices of about 50 ms: in a page, call it in a Web
+ * Worker. Deterministic for given data, options and seed. Rejects with the trainer's message on
+ * bad data (a malformed line, one label only), and with `signal.reason` when aborted.
+ */
+export function train(
+  data: TrainData,
+  options?: TrainOptions,
+  hooks?: { onProgress?: (progress: TrainProgress) => void; signal?: AbortSignal },
+): Promise<TrainResult>;
+
+/** The presets of train()'s `preset` option. */
+export const TRAIN_PRESETS: Readonly<{
+  fast: Readonly<TrainOptions>;
+  balanced: Readonly<TrainOptions>;
+}>;
+
+/** The most bytes of data one train() call reads (256 MiB). */
+export const MAX_TRAIN_BYTES: number;
 
 /** How words are shaded: by their weight within the sentence, by their sentence's weight, or by
  * both multiplied (their share of the document's attention). */

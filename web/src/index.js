@@ -1,8 +1,10 @@
 // han-wasm for browsers, Web Workers and bundlers (Node.js gets node.js; see package.json).
 // Imports only relative paths, so a page can also load it without a bundler.
 import { loadModelWith } from './core.js';
+import { trainWith } from './train.js';
 
-export { simdSupported } from './core.js';
+export { BUNDLED_MODEL as bundledModelURL, simdSupported } from './core.js';
+export { MAX_TRAIN_BYTES, TRAIN_PRESETS } from './train.js';
 export { highlightHTML, toHTML, toNeatVision, toSVG } from './export.js';
 
 // Literal paths, so that bundlers find and copy the files of each variant.
@@ -23,6 +25,11 @@ const variants = {
     // so cannot share the page's memory; servers ignore the query.
     worker: new URL('../dist/han-threads.worker.js?no-inline', import.meta.url),
     mainScript: new URL('../dist/han-threads.mjs', import.meta.url),
+  },
+  // Training, fine-tuning and the gradient attributions (loadModel's { gradients: true }).
+  train: {
+    glue: () => import('../dist/han-train.mjs'),
+    wasm: new URL('../dist/han-train.wasm', import.meta.url),
   },
 };
 
@@ -54,4 +61,8 @@ const browser = {
 
 export function loadModel(source, options) {
   return loadModelWith(browser, source, options);
+}
+
+export function train(data, options, hooks) {
+  return trainWith(browser, data, options, hooks);
 }

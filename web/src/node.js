@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { loadModelWith } from './core.js';
+import { trainWith } from './train.js';
 import { highlightHTML } from './export.js';
 import { STYLES } from './render.js';
 
-export { simdSupported } from './core.js';
+export { BUNDLED_MODEL as bundledModelURL, simdSupported } from './core.js';
+export { MAX_TRAIN_BYTES, TRAIN_PRESETS } from './train.js';
 export { highlightHTML, toHTML, toNeatVision, toSVG } from './export.js';
 
 const require = createRequire(import.meta.url);
@@ -49,6 +51,10 @@ const node = {
 
 export function loadModel(source, options) {
   return loadModelWith(node, source, options);
+}
+
+export function train(data, options, hooks) {
+  return trainWith(node, data, options, hooks);
 }
 
 // A file name a static site can use as is: no directory, nothing hidden.

@@ -1,5 +1,7 @@
 // model.explain: every attribution method agrees with the native `han explain` on the fixtures,
 // the comprehensiveness it reports is what removing those words does, and bad input is an error.
+// The gradient methods run on the trainer build (loadModel's { gradients: true }); the inference
+// builds refuse them with a message that says so.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -33,8 +35,9 @@ function nativeExplain(name, method, input) {
 
 test('every method agrees with han explain on every fixture', { skip: !nativeCli }, async () => {
   for (const name of fixtureNames) {
-    const model = await loadModel(fixtureBytes(name));
+    const model = await loadModel(fixtureBytes(name), { gradients: true });
     try {
+      assert.equal(model.info.variant, 'train');
       for (const method of methods) {
         const native = nativeExplain(name, method, text);
         const e = model.explain(text, { method, steps: 12 });
@@ -69,7 +72,7 @@ test('every method agrees with han explain on every fixture', { skip: !nativeCli
 });
 
 test('comprehensiveness is what removing the top words does', async () => {
-  const model = await loadModel(fixtureBytes('gru_reset_after'));
+  const model = await loadModel(fixtureBytes('gru_reset_after'), { gradients: true });
   try {
     for (const method of methods) {
       const e = model.explain(text, { method, topWords: 3 });
@@ -92,7 +95,7 @@ test('comprehensiveness is what removing the top words does', async () => {
 
 test('attention is the prediction, offsets are those of predict, hostile text stays text',
   async () => {
-    const model = await loadModel(fixtureBytes('lstm'));
+    const model = await loadModel(fixtureBytes('lstm'), { gradients: true });
     try {
       const p = model.predict(unicodeText);
       const e = model.explain(unicodeText);
@@ -121,8 +124,31 @@ test('attention is the prediction, offsets are those of predict, hostile text st
     }
   });
 
+test('the inference builds leave the gradient methods out, the others agree with the trainer build',
+  async () => {
+    const inference = await loadModel(fixtureBytes('mixed'));
+    const trainer = await loadModel(fixtureBytes('mixed'), { gradients: true });
+    try {
+      assert.notEqual(inference.info.variant, 'train');
+      for (const method of ['gradient-input', 'integrated-gradients']) {
+        assert.throws(() => inference.explain(text, { method }),
+          new RegExp(`explain: ${method} needs the backward pass.*\\{ gradients: true \\}`));
+      }
+      for (const method of methods.slice(0, 4)) {
+        const a = inference.explain(text, { method });
+        const b = trainer.explain(text, { method });
+        a.sentences.forEach((s, i) => s.words.forEach((w, j) =>
+          assertNear(w.weight, b.sentences[i].words[j].weight, 1e-6, `${method} ${w.text}`)));
+      }
+      assert.equal(inference.predict(text).label, trainer.predict(text).label);
+    } finally {
+      inference.dispose();
+      trainer.dispose();
+    }
+  });
+
 test('bad options are one clear error and leave the model usable', async () => {
-  const model = await loadModel(fixtureBytes('mixed'));
+  const model = await loadModel(fixtureBytes('mixed'), { gradients: true });
   assert.throws(() => model.explain(42), /explain: expected a string, got number/);
   assert.throws(() => model.explain(text, null), /explain: options must be an object/);
   assert.throws(() => model.explain(text, { method: 'shap' }), /unknown method "shap" \(one of/);

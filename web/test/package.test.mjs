@@ -18,13 +18,14 @@ const npm = (args, cwd) =>
     stdio: 'pipe',
   });
 
-// 300 KB until model.explain: its gradient methods (the training backward passes, on Eigen) add
-// about 110 KB to each build (docs/explanations.md).
-for (const variant of ['simd', 'baseline', 'threads']) {
-  test(`the ${variant} .wasm is within the 420 KB budget`, (t) => {
+// The inference builds leave the backward pass to the trainer build, which only training and the
+// gradient attributions load (docs/benchmarks.md).
+const budgets = { simd: 300_000, baseline: 300_000, threads: 300_000, train: 900_000 };
+for (const [variant, budget] of Object.entries(budgets)) {
+  test(`the ${variant} .wasm is within the ${budget / 1000} KB budget`, (t) => {
     const wasm = readFileSync(join(web, `dist/han-${variant}.wasm`));
     t.diagnostic(`${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped`);
-    assert.ok(wasm.length <= 420_000, `${wasm.length} bytes`);
+    assert.ok(wasm.length <= budget, `${wasm.length} bytes`);
   });
 }
 
@@ -66,14 +67,14 @@ test('npm pack gives a package that installs and predicts in an empty project', 
   try {
     const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], web));
     const files = packed.files.map((f) => f.path).sort();
-    const dist = ['simd', 'baseline', 'threads'].flatMap((v) =>
+    const dist = Object.keys(budgets).flatMap((v) =>
       ['cjs', 'mjs', 'wasm'].map((e) => `dist/han-${v}.${e}`),
     );
     dist.push('dist/han-threads.worker.cjs', 'dist/han-threads.worker.js');
     const bundled = ['models/imdb-sentiment.han'];
     const sources = [
       ...['core.js', 'index.js', 'index.d.ts', 'node.js', 'highlight.js', 'export.js'],
-      ...['render.js', 'render.d.ts', 'element.js', 'element.d.ts'],
+      ...['render.js', 'render.d.ts', 'element.js', 'element.d.ts', 'train.js'],
     ].map((file) => `src/${file}`);
     const expected = ['LICENSE', 'README.md', ...dist, ...bundled, 'package.json', ...sources];
     assert.deepEqual(files, expected.sort());
@@ -97,9 +98,9 @@ test('npm pack gives a package that installs and predicts in an empty project', 
     assert.deepEqual(output.words, ['Alpha', 'bravo', 'charlie']);
     assert.equal(output.variant, 'threads'); // the installed package finds its worker script
     assert.ok(['sports', 'politics', 'science'].includes(output.label));
-    // The code and the three builds stay under 1 MB packed; the bundled model comes on top.
+    // The code and the four builds stay under 1.3 MB packed; the bundled model comes on top.
     const model = statSync(join(web, bundled[0])).size;
-    assert.ok(statSync(join(work, packed.filename)).size < 1_000_000 + model);
+    assert.ok(statSync(join(work, packed.filename)).size < 1_300_000 + model);
   } finally {
     rmSync(work, { recursive: true });
   }

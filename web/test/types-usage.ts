@@ -7,6 +7,11 @@ import {
   toHTML,
   toNeatVision,
   toSVG,
+  train,
+  bundledModelURL,
+  TRAIN_PRESETS,
+  type TrainProgress,
+  type TrainResult,
   type ExplainMethod,
   type Explanation,
   type IdsPrediction,
@@ -74,7 +79,19 @@ const fragment: string = highlightHTML(text, prediction, { view: 'word' });
 const paths: string[] = await renderStatic(model, [text, { id: 'review-2', text }], { out: 'site' });
 console.log(fragment, paths);
 
+const trained: TrainResult = await train(
+  [['positive', 'A wonderful film.'], { label: 'negative', text: 'Dull.' }],
+  { preset: 'fast', epochs: TRAIN_PRESETS.fast.epochs ?? 3, startFrom: bundledModelURL },
+  { onProgress: (p: TrainProgress) => console.log(p.epoch, p.loss, p.etaMs), signal: new AbortController().signal },
+);
+const gradientModel: Model = await loadModel(trained.bytes, { gradients: true });
+console.log(gradientModel.explain(text, { method: 'integrated-gradients' }).integratedGradients);
+
 // Mistakes the declarations catch.
+// @ts-expect-error there is no such preset
+await train('positive\tgood\n', { preset: 'huge' });
+// @ts-expect-error cell is gru or lstm
+await train('positive\tgood\n', { cell: 'rnn' });
 // @ts-expect-error sentenceCache is a boolean or a number of bytes
 await loadModel(new Uint8Array(8), { sentenceCache: '4MB' });
 // @ts-expect-error predict takes a string

@@ -1,4 +1,4 @@
-#include "tools/convert.h"
+#include "import/convert.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "tools/initialise.h"
+#include "train/initialise.h"
 
 #include <Eigen/QR>
 #include <cmath>

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "import/safetensors.h"
 #include "model/model.h"
-#include "tools/safetensors.h"
 
 namespace han {
 

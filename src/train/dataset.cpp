@@ -1,46 +1,20 @@
-#include "tools/dataset.h"
-
-#include <zlib.h>
-
-#include <memory>
+#include "train/dataset.h"
 
 #include "core/error.h"
 
 namespace han {
-namespace {
 
-// Reads a whole file, decompressing it when it is gzip (zlib's gz* functions read plain files
-// unchanged).
-std::string read_maybe_gzipped(const std::string& path) {
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
-  if (!file) throw Error("cannot open data file '" + path + "'");
-  std::string content;
-  char buffer[1 << 16];
-  for (;;) {
-    const int n = gzread(file.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      int code = 0;
-      throw Error("cannot read data file '" + path + "': " + gzerror(file.get(), &code));
-    }
-    if (n == 0) break;
-    content.append(buffer, static_cast<size_t>(n));
-  }
-  return content;
-}
-
-}  // namespace
-
-Dataset read_labelled_text(const std::string& path, bool skip_malformed) {
-  const std::string content = read_maybe_gzipped(path);
+Dataset parse_labelled_text(std::string_view content, const std::string& name, bool skip_malformed,
+                            const std::string& skip_option) {
   Dataset data;
   size_t line_number = 0;
   for (size_t start = 0; start < content.size();) {
     size_t end = content.find('\n', start);
     if (end == std::string::npos) end = content.size();
-    std::string line = content.substr(start, end - start);
+    std::string_view line = content.substr(start, end - start);
     start = end + 1;
     ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
 
     const size_t tab = line.find('\t');
@@ -54,13 +28,14 @@ Dataset read_labelled_text(const std::string& path, bool skip_malformed) {
     }
     if (!problem.empty()) {
       if (!skip_malformed) {
-        throw Error(path + ":" + std::to_string(line_number) + ": " + problem +
-                    " (use --skip-malformed to pass over such lines)");
+        throw Error(name + ":" + std::to_string(line_number) + ": " + problem + " (use " +
+                    skip_option + " to pass over such lines)");
       }
       ++data.skipped_lines;
       continue;
     }
-    data.examples.push_back({line.substr(0, tab), line.substr(tab + 1), line_number});
+    data.examples.push_back(
+        {std::string(line.substr(0, tab)), std::string(line.substr(tab + 1)), line_number});
   }
   return data;
 }

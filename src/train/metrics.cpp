@@ -1,4 +1,4 @@
-#include "tools/metrics.h"
+#include "train/metrics.h"
 
 #include <algorithm>
 #include <iomanip>

@@ -1,4 +1,4 @@
-#include "tools/safetensors.h"
+#include "import/safetensors.h"
 
 #include <algorithm>
 #include <cerrno>
