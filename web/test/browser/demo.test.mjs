@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadModel } from 'han-wasm';
 
+import { assertNear } from '../helpers/fixtures.mjs';
 import {
   accessibilityViolations,
   browserSession,
@@ -240,6 +241,210 @@ test('the faithfulness line follows the view and says when the verdict flips', a
   await page.waitForSelector('#highlight .note');
   assert.equal(await page.textContent('#faithfulness'), '');
   model.dispose();
+});
+
+// The method switch: the shading, the tooltips, the legend and the faithfulness line come from
+// model.explain with the chosen method, here computed in Node for the same text.
+const METHODS = ['attention', 'occlusion', 'integrated-gradients'];
+const METHOD_LABELS = {
+  attention: 'attention',
+  occlusion: 'occlusion',
+  'integrated-gradients': 'integrated gradients',
+};
+const MIXED =
+  'The cast is superb and the photography is lovely. But the story is dull, the ending is ' +
+  'awful, and I was bored for most of it.';
+
+// Waits until the page shows the method's shading of what is in the review box.
+async function shownWith(page, method) {
+  await page.waitForFunction(
+    (expected) => {
+      const highlight = document.querySelector('#highlight .han-highlight');
+      return (
+        document.querySelector('#result').dataset.state === 'done' &&
+        highlight?.querySelector('.han-review').textContent ===
+          document.querySelector('#review').value &&
+        (highlight.dataset.method ?? 'attention') === expected
+      );
+    },
+    method,
+  );
+}
+
+async function chooseMethod(page, method) {
+  await page.getByLabel(METHOD_LABELS[method], { exact: true }).check();
+  await shownWith(page, method);
+}
+
+// Each word's text, shade (the CSS variable the renderer sets), colour and tooltip.
+const shadedWords = (page) =>
+  page.$$eval('#highlight .han-word', (words) =>
+    words.map((word) => ({
+      text: word.textContent,
+      shade: Number(word.style.getPropertyValue('--han-shade-combined')),
+      against: word.classList.contains('han-against'),
+      background: getComputedStyle(word).backgroundColor,
+    })),
+  );
+
+const removalLine = (e) => {
+  const { change, label } = e.comprehensiveness;
+  return (
+    `Removing the 3 most highlighted words ${change >= 0 ? 'lowers' : 'raises'} ` +
+    `p(${e.label}) by ${Math.abs(change * 100).toFixed(1)} points` +
+    (label === e.label ? `; the verdict stays ${e.label}.` : ` and flips the verdict to ${label}.`)
+  );
+};
+
+test('the method switch shades by occlusion or integrated gradients, with their faithfulness', async () => {
+  const page = await openDemo();
+  await analyse(page, MIXED);
+  const attention = await shadedWords(page);
+  assert.equal(await page.$eval('#views', (views) => views.disabled), false);
+  const byMethod = { attention };
+  for (const method of ['occlusion', 'integrated-gradients']) {
+    // The status line says what the worker is computing while it computes.
+    const statuses = page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const seen = [];
+          const status = document.querySelector('#method-status');
+          new MutationObserver(() => {
+            seen.push(status.textContent);
+            if (document.querySelector('#result').dataset.state === 'done') resolve(seen);
+          }).observe(status, { childList: true, characterData: true, subtree: true });
+        }),
+    );
+    await chooseMethod(page, method);
+    assert.ok((await statuses).some((text) => text.startsWith('computing ')), method);
+    assert.equal(await page.textContent('#method-status'), '', 'cleared once shown');
+
+    const e = session.model.explain(MIXED, { method, topWords: 3 });
+    const weights = e.sentences.flatMap((s) => s.words.map((w) => w.weight));
+    const largest = Math.max(...weights.map(Math.abs));
+    const words = await shadedWords(page);
+    byMethod[method] = words;
+    assert.deepEqual(
+      words.map((w) => w.text),
+      wordsOf(e),
+    );
+    words.forEach((word, i) => {
+      assertNear(word.shade, Math.abs(weights[i]) / largest, 2e-4, `${method} ${word.text}`);
+      assert.equal(word.against, weights[i] < 0, `${method} ${word.text}`);
+    });
+    assert.ok(words.some((w) => w.against), `${method}: some words speak against the verdict`);
+    assert.notDeepEqual(
+      words.map((w) => w.background),
+      attention.map((w) => w.background),
+      `${method} shades unlike attention`,
+    );
+    assert.equal(await page.textContent('#faithfulness'), removalLine(e));
+    assert.equal(await page.$eval('#views', (views) => views.disabled), true, 'views are attention’s');
+    assert.match(
+      await page.textContent('#timing'),
+      new RegExp(`, explained by ${METHOD_LABELS[method]} in \\d+\\.\\d ms$`),
+    );
+    assert.match(await page.textContent('.han-legend'), new RegExp(`^${METHOD_LABELS[method]}: `));
+    await page.hover('#highlight .han-word >> nth=0');
+    assert.equal(
+      await page.textContent('#highlight [role="tooltip"]'),
+      `“${words[0].text}”: ${weights[0] < 0 ? '−' : '+'}${Math.abs(weights[0]).toFixed(4)} for ` +
+        `${e.label} by ${METHOD_LABELS[method]}`,
+    );
+  }
+  await screenshot(page, 'demo-integrated-gradients');
+  assert.notDeepEqual(
+    byMethod.occlusion.map((w) => w.shade),
+    byMethod['integrated-gradients'].map((w) => w.shade),
+  );
+  // Typing keeps the method; back to attention gives attention's shading and line again.
+  await analyse(page, `${MIXED} Still, I smiled.`);
+  assert.equal(await page.getAttribute('#highlight .han-highlight', 'data-method'), 'integrated-gradients');
+  await page.fill('#review', MIXED);
+  await shownWith(page, 'integrated-gradients');
+  await chooseMethod(page, 'attention');
+  assert.deepEqual(await shadedWords(page), attention);
+  assert.equal(
+    await page.textContent('#faithfulness'),
+    removalLine(session.model.explain(MIXED, { method: 'attention', topWords: 3 })),
+  );
+});
+
+test('keyboard only: Tab reaches the method switch, arrow keys change the method', async () => {
+  const page = await openDemo();
+  await analyse(page, MIXED);
+  const focused = () =>
+    page.evaluate(() => {
+      const element = document.activeElement;
+      const style = getComputedStyle(element);
+      return {
+        name: element.name,
+        value: element.value,
+        checked: element.checked,
+        outline: `${style.outlineStyle} ${style.outlineWidth}`,
+      };
+    });
+  await page.focus('#examples button:last-child');
+  await page.keyboard.press('Tab');
+  assert.deepEqual(await focused(), {
+    name: 'method',
+    value: 'attention',
+    checked: true,
+    outline: 'solid 3px',
+  });
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'occlusion');
+  assert.deepEqual(await focused(), {
+    name: 'method',
+    value: 'occlusion',
+    checked: true,
+    outline: 'solid 3px',
+  });
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'integrated-gradients');
+  await page.keyboard.press('ArrowLeft');
+  await shownWith(page, 'occlusion');
+  // The views are attention's: with occlusion, Tab passes them by on its way to the words.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'han-word');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal((await focused()).value, 'occlusion');
+  await page.keyboard.press('ArrowLeft');
+  await shownWith(page, 'attention');
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).name, 'view', 'with attention the views come next');
+  // Back into the switch, arrows go on from where they are.
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'occlusion');
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'integrated-gradients');
+  assert.equal(await page.isChecked('input[value="integrated-gradients"]'), true);
+});
+
+test('hostile text stays text under every method', async () => {
+  const page = await openDemo();
+  const hostile =
+    `${MARKUP} \u202Eevil\u202C \u200Fright-to-left\u200E lone \uD800 and \uDC00 surrogates, ` +
+    '<svg onload="window.ran = true"></svg> <iframe src="javascript:window.ran=true"></iframe>.';
+  for (const method of METHODS) {
+    await page.getByLabel(METHOD_LABELS[method], { exact: true }).check();
+    await page.fill('#review', hostile);
+    await shownWith(page, method);
+    // The textarea makes lone surrogates well-formed, the page shows what the model read.
+    const value = await page.inputValue('#review');
+    assert.equal(await page.textContent('#highlight .han-review'), value, method);
+    assert.equal(await page.locator('#highlight :is(img, script, b, svg, iframe)').count(), 0);
+    assert.deepEqual(
+      (await shadedWords(page)).map((w) => w.text),
+      wordsOf(session.model.explain(value, { method })),
+      method,
+    );
+    for (const word of await page.locator('#highlight .han-word').all()) await word.hover();
+    assert.equal(await page.evaluate(() => window.ran), undefined, method);
+    await page.fill('#review', '');
+    await page.waitForSelector('#highlight .note');
+  }
 });
 
 test('keyboard: one tab stop into the words, arrows move, the tooltip gives the weights', async () => {
