@@ -352,7 +352,22 @@ test('the method switch shades by occlusion or integrated gradients, with their 
         `${e.label} by ${METHOD_LABELS[method]}`,
     );
   }
+  await page.mouse.move(0, 0); // no tooltip over the review in the picture
   await screenshot(page, 'demo-integrated-gradients');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe, with words against the verdict');
+  // The downloads carry the method's weights and name it.
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const [sample] = JSON.parse(await readFile(await file.path(), 'utf8'));
+  assert.equal(sample.method, 'integrated-gradients');
+  const igWeights = session.model
+    .explain(MIXED, { method: 'integrated-gradients' })
+    .sentences.flatMap((s) => s.words.map((w) => w.weight));
+  sample.attention.forEach((a, i) => assertNear(a, igWeights[i], 1e-4, `download word ${i}`));
+  const [html] = await Promise.all([page.waitForEvent('download'), page.click('#export-html')]);
+  assert.match(
+    await readFile(await html.path(), 'utf8'),
+    /<title>negative, \d+\.\d% · weights by integrated gradients<\/title>/,
+  );
   assert.notDeepEqual(
     byMethod.occlusion.map((w) => w.shade),
     byMethod['integrated-gradients'].map((w) => w.shade),
