@@ -215,11 +215,7 @@ element('examples').append(
 );
 
 element('export-html').addEventListener('click', () =>
-  download(
-    'review.html',
-    'text/html',
-    toHTML(shown.text, explained(), { view, document: true }),
-  ),
+  download('review.html', 'text/html', toHTML(shown.text, explained(), { view, document: true })),
 );
 element('export-svg').addEventListener('click', () =>
   download('review.svg', 'image/svg+xml', toSVG(shown.text, explained(), { view })),

@@ -37,7 +37,8 @@ function escape(text) {
 }
 
 function shadeColor(shade, against) {
-  return `rgba(${(against ? AGAINST_RGB : HIGHLIGHT_RGB).join(', ')}, ${(shade * MAX_OPACITY).toFixed(3)})`;
+  const color = against ? AGAINST_RGB : HIGHLIGHT_RGB;
+  return `rgba(${color.join(', ')}, ${(shade * MAX_OPACITY).toFixed(3)})`;
 }
 
 // "negative, 85.5%", and for an explanation "negative, 85.5% · weights by occlusion".

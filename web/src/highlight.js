@@ -42,7 +42,9 @@ export function methodOf(prediction) {
  */
 export function highlightLayout(text, prediction) {
   const { sentences } = prediction;
-  const weigh = methodOf(prediction) ? explanationWeights(prediction) : attentionWeights(prediction);
+  const weigh = methodOf(prediction)
+    ? explanationWeights(prediction)
+    : attentionWeights(prediction);
   const blocks = [];
   let cursor = 0;
   let wordIndex = 0;
@@ -135,7 +137,8 @@ export function checkView(view, caller) {
 /** The exact weights of a word, as a tooltip or an accessible description says them. */
 export function describeWord(text, word) {
   if (word.method) {
-    return `“${text}”: ${signed(word.weight)} for ${word.label} by ${methodName(word.method)}`;
+    const by = methodName(word.method);
+    return `“${text}”: ${signed(word.weight)} for ${word.label} by ${by}`;
   }
   return (
     `“${text}”: word weight ${word.weight.toFixed(4)} × sentence weight ` +
@@ -145,7 +148,8 @@ export function describeWord(text, word) {
 
 export function describeSentence(sentence) {
   if (sentence.method) {
-    return `sentence ${sentence.index + 1}: ${signed(sentence.weight)} by ${methodName(sentence.method)}`;
+    const by = methodName(sentence.method);
+    return `sentence ${sentence.index + 1}: ${signed(sentence.weight)} by ${by}`;
   }
   return `sentence ${sentence.index + 1}: weight ${sentence.weight.toFixed(4)}`;
 }

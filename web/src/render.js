@@ -189,7 +189,9 @@ export function renderHighlight(text, prediction, options = {}) {
     review.append(sentence);
   }
 
-  if (legend) root.append(method ? renderMethodLegend(make, method, prediction.label) : renderLegend(make));
+  if (legend) {
+    root.append(method ? renderMethodLegend(make, method, prediction.label) : renderLegend(make));
+  }
   root.append(review, tip);
   wireTooltipAndKeys(root, review, tip, words, firstWords);
   return root;

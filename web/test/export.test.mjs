@@ -213,7 +213,10 @@ test('toHTML of an occlusion explanation shades by its signed weights and names 
   );
   // The view does not change an explanation's shading: its weights are the method's.
   assert.deepEqual(shadesOf(toHTML(text, explanation, { view: 'sentence' })), shadesOf(html));
-  assert.match(toHTML(text, explanation, { document: true }), /<title>[^<]+ · weights by occlusion<\/title>/);
+  assert.match(
+    toHTML(text, explanation, { document: true }),
+    /<title>[^<]+ · weights by occlusion<\/title>/,
+  );
 });
 
 test('an explanation’s exports escape hostile text just as a prediction’s', () => {

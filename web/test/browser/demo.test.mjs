@@ -296,7 +296,7 @@ const removalLine = (e) => {
   );
 };
 
-test('the method switch shades by occlusion or integrated gradients, with their faithfulness', async () => {
+test('the method switch shades by occlusion or integrated gradients, and measures them', async () => {
   const page = await openDemo();
   await analyse(page, MIXED);
   const attention = await shadedWords(page);
@@ -324,10 +324,7 @@ test('the method switch shades by occlusion or integrated gradients, with their 
     const largest = Math.max(...weights.map(Math.abs));
     const words = await shadedWords(page);
     byMethod[method] = words;
-    assert.deepEqual(
-      words.map((w) => w.text),
-      wordsOf(e),
-    );
+    assert.deepEqual(words.map((w) => w.text), wordsOf(e));
     words.forEach((word, i) => {
       assertNear(word.shade, Math.abs(weights[i]) / largest, 2e-4, `${method} ${word.text}`);
       assert.equal(word.against, weights[i] < 0, `${method} ${word.text}`);
@@ -339,7 +336,8 @@ test('the method switch shades by occlusion or integrated gradients, with their 
       `${method} shades unlike attention`,
     );
     assert.equal(await page.textContent('#faithfulness'), removalLine(e));
-    assert.equal(await page.$eval('#views', (views) => views.disabled), true, 'views are attention’s');
+    const viewsDisabled = await page.$eval('#views', (views) => views.disabled);
+    assert.equal(viewsDisabled, true, 'the views are attention’s');
     assert.match(
       await page.textContent('#timing'),
       new RegExp(`, explained by ${METHOD_LABELS[method]} in \\d+\\.\\d ms$`),
@@ -348,8 +346,8 @@ test('the method switch shades by occlusion or integrated gradients, with their 
     await page.hover('#highlight .han-word >> nth=0');
     assert.equal(
       await page.textContent('#highlight [role="tooltip"]'),
-      `“${words[0].text}”: ${weights[0] < 0 ? '−' : '+'}${Math.abs(weights[0]).toFixed(4)} for ` +
-        `${e.label} by ${METHOD_LABELS[method]}`,
+      `“${words[0].text}”: ${weights[0] < 0 ? '−' : '+'}` +
+        `${Math.abs(weights[0]).toFixed(4)} for ${e.label} by ${METHOD_LABELS[method]}`,
     );
   }
   await page.mouse.move(0, 0); // no tooltip over the review in the picture
@@ -374,7 +372,10 @@ test('the method switch shades by occlusion or integrated gradients, with their 
   );
   // Typing keeps the method; back to attention gives attention's shading and line again.
   await analyse(page, `${MIXED} Still, I smiled.`);
-  assert.equal(await page.getAttribute('#highlight .han-highlight', 'data-method'), 'integrated-gradients');
+  assert.equal(
+    await page.getAttribute('#highlight .han-highlight', 'data-method'),
+    'integrated-gradients',
+  );
   await page.fill('#review', MIXED);
   await shownWith(page, 'integrated-gradients');
   await chooseMethod(page, 'attention');

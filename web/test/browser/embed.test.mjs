@@ -130,7 +130,10 @@ test('<han-highlight method="occlusion"> shades by model.explain’s occlusion w
   assert.equal(shown.method, 'occlusion');
   assert.equal(shown.predictionMethod, 'occlusion');
   assert.match(
-    await page.$eval('#embed-occlusion', (e) => e.shadowRoot.querySelector('[part="label"]').textContent),
+    await page.$eval(
+      '#embed-occlusion',
+      (e) => e.shadowRoot.querySelector('[part="label"]').textContent,
+    ),
     /^negative, \d+\.\d% · weights by occlusion$/,
   );
   const largest = Math.max(...shown.weights.map(([, w]) => Math.abs(w)));
@@ -143,10 +146,15 @@ test('<han-highlight method="occlusion"> shades by model.explain’s occlusion w
     assert.ok(Math.abs(word.shade - Math.abs(weight) / largest) <= 2e-4, `${word.text}`);
     assert.equal(word.against, weight < 0, word.text);
   });
-  assert.ok(shown.words.some((w) => w.against), 'some words speak against the verdict');
+  assert.ok(
+    shown.words.some((w) => w.against),
+    'some words speak against the verdict',
+  );
   // Not attention: the same text with method="attention" shades otherwise.
   const attention = session.model.predict(await page.$eval('#embed-occlusion', (e) => e.text));
-  const attentionWords = attention.sentences.flatMap((s) => s.words.map((w) => w.weight * s.weight));
+  const attentionWords = attention.sentences.flatMap((s) =>
+    s.words.map((w) => w.weight * s.weight),
+  );
   const top = Math.max(...attentionWords);
   assert.notDeepEqual(
     shown.words.map((w) => w.shade.toFixed(2)),

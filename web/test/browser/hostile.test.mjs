@@ -209,7 +209,10 @@ test('every method of the demo and of <han-highlight> keeps the labels and revie
   await changed;
   const e = session.model.explain(hostileReview, { method: 'integrated-gradients' });
   assert.equal(
-    await embed.$eval('#embed-positive', (element) => element.shadowRoot.querySelector('[part="label"]').textContent),
+    await embed.$eval(
+      '#embed-positive',
+      (element) => element.shadowRoot.querySelector('[part="label"]').textContent,
+    ),
     `${e.label}, ${percent(e.probabilities[e.label])} · weights by integrated gradients`,
   );
   for (const word of await embed.locator('#embed-positive .han-word').all()) await word.hover();
