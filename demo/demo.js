@@ -52,6 +52,7 @@ function analyse(text) {
 }
 
 function predict(request) {
+  element('method-status').textContent = ''; // the worker says again if this one is slow
   inFlight = request;
   worker.postMessage(request);
 }
@@ -98,12 +99,16 @@ function show({ text, prediction, explanation, removal, milliseconds, explainMil
 }
 
 // How faithful the shading is: what removing the words it highlights most does to the verdict.
+// The signed methods also shade words against the verdict; their top words are those most for it.
 function showRemoval() {
   const { words, change, label } = shown.explanation?.comprehensiveness ?? shown.removal[view];
   const verdict = shown.prediction.label;
   const points = `${Math.abs(change * 100).toFixed(1)} points`;
+  const removed = shown.explanation
+    ? `${plural(words, 'word')} that speak most for ${verdict}`
+    : plural(words, 'most highlighted word');
   element('faithfulness').textContent =
-    `Removing the ${plural(words, 'most highlighted word')} ` +
+    `Removing the ${removed} ` +
     `${change >= 0 ? 'lowers' : 'raises'} p(${verdict}) by ${points}` +
     (label === verdict ? `; the verdict stays ${verdict}.` : ` and flips the verdict to ${label}.`);
 }

@@ -307,8 +307,10 @@ const shadedWords = (page) =>
 
 const removalLine = (e) => {
   const { change, label } = e.comprehensiveness;
+  const removed =
+    e.method === 'attention' ? '3 most highlighted words' : `3 words that speak most for ${e.label}`;
   return (
-    `Removing the 3 most highlighted words ${change >= 0 ? 'lowers' : 'raises'} ` +
+    `Removing the ${removed} ${change >= 0 ? 'lowers' : 'raises'} ` +
     `p(${e.label}) by ${Math.abs(change * 100).toFixed(1)} points` +
     (label === e.label ? `; the verdict stays ${e.label}.` : ` and flips the verdict to ${label}.`)
   );
