@@ -2,34 +2,44 @@
 //
 //   <script type="module" src="node_modules/han-wasm/src/element.js"></script>
 //   <han-highlight model="my-model.han">A wonderful film. I loved it!</han-highlight>
+//   <han-highlight method="occlusion">A wonderful film. I loved it!</han-highlight>
 //
-// Without a model attribute it uses the bundled IMDB sentiment model. Importing this module
-// defines the element; predictions run on the page's thread, which suits texts of blog size.
-import { VIEWS, checkView, describeLabel } from './highlight.js';
+// Without a model attribute it uses the bundled IMDB sentiment model; without a method, attention
+// (any other model.explain method shades by its weights). Importing this module defines the
+// element; predictions run on the page's thread, which suits texts of blog size (integrated
+// gradients on a long text takes a moment: use a worker and renderHighlight for that).
+import { VIEWS, checkView, describeLabel, describeMethod } from './highlight.js';
 import { loadModel } from './index.js';
 import { adoptHighlightStyles, renderHighlight } from './render.js';
 
 const HOST_STYLES = `
 :host { display: block; }
 .han-label { margin: 0 0 0.3em; font-weight: 600; }
+.han-error { margin: 0 0 0.3em; color: #a4262c; font-size: 0.875em; }
 `;
 
-// Model URL ('' for the bundled model) -> Promise of the model, shared by the page's elements.
+// Model URL ('' for the bundled model), and whether it is loaded with gradients -> Promise of the
+// model, shared by the page's elements.
 const models = new Map();
 let hostStyles;
 
-function sharedModel(url) {
-  let model = models.get(url);
+// The methods that need the backward pass, which only the package's trainer build has.
+const GRADIENT_METHODS = ['gradient-input', 'integrated-gradients'];
+
+function sharedModel(url, method) {
+  const gradients = GRADIENT_METHODS.includes(method);
+  const key = `${gradients ? 'gradients' : 'inference'} ${url}`;
+  let model = models.get(key);
   if (!model) {
-    model = loadModel(url || undefined);
-    model.catch(() => models.delete(url)); // let a later element try again
-    models.set(url, model);
+    model = loadModel(url || undefined, { gradients });
+    model.catch(() => models.delete(key)); // let a later element try again
+    models.set(key, model);
   }
   return model;
 }
 
 export class HanHighlightElement extends HTMLElement {
-  static observedAttributes = ['model', 'view'];
+  static observedAttributes = ['model', 'view', 'method'];
 
   #shadow = this.attachShadow({ mode: 'open' });
   #observer = new MutationObserver(() => this.#update());
@@ -76,7 +86,17 @@ export class HanHighlightElement extends HTMLElement {
     this.setAttribute('view', view);
   }
 
-  /** The prediction shown, or null before the model has answered. */
+  /** 'attention' (the default) or another method of model.explain, as the attribute says. */
+  get method() {
+    return this.getAttribute('method') || 'attention';
+  }
+
+  set method(method) {
+    this.setAttribute('method', method);
+  }
+
+  /** The prediction shown (an explanation with a method other than attention), or null before
+   * the model has answered. */
   get prediction() {
     return this.#prediction;
   }
@@ -90,34 +110,49 @@ export class HanHighlightElement extends HTMLElement {
     const update = ++this.#updates;
     const text = this.text;
     try {
-      const model = await sharedModel(this.#modelURL());
+      const { method } = this;
+      const model = await sharedModel(this.#modelURL(), method);
       if (update !== this.#updates) return; // a newer text or model took over
       if (!text) {
         this.#showPlainText();
         return;
       }
-      const prediction = model.predict(text);
+      // Attention is the prediction's own, with its views; other methods give an explanation.
+      const prediction =
+        method === 'attention' ? model.predict(text) : model.explain(text, { method, topWords: 0 });
       const label = document.createElement('p');
       label.className = 'han-label';
       label.part.add('label');
-      label.textContent = describeLabel(prediction);
+      const by = describeMethod(prediction);
+      label.textContent = describeLabel(prediction) + (by ? ` · weights by ${by}` : '');
       this.#highlight = renderHighlight(text, prediction, { view: this.view });
       this.#prediction = prediction;
       this.#shadow.replaceChildren(label, this.#highlight);
       this.dispatchEvent(new CustomEvent('prediction', { detail: prediction }));
     } catch (error) {
       if (update !== this.#updates) return;
-      this.#showPlainText();
+      this.#showPlainText(error.message);
       console.error('han-highlight:', error);
       this.dispatchEvent(new ErrorEvent('error', { error, message: error.message }));
     }
   }
 
-  // The element's own text, as written, until there is a prediction to show.
-  #showPlainText() {
+  // The element's own text, as written, until there is a prediction to show; after a failure,
+  // below a line saying what failed.
+  #showPlainText(failure) {
     this.#prediction = null;
     this.#highlight = null;
-    this.#shadow.replaceChildren(document.createElement('slot'));
+    const slot = document.createElement('slot');
+    if (failure === undefined) {
+      this.#shadow.replaceChildren(slot);
+      return;
+    }
+    const message = document.createElement('p');
+    message.className = 'han-error';
+    message.part.add('error');
+    message.setAttribute('role', 'alert');
+    message.textContent = `Cannot highlight this text: ${failure}`;
+    this.#shadow.replaceChildren(message, slot);
   }
 
   #modelURL() {

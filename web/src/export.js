@@ -1,18 +1,26 @@
 // The highlighted review as text to save or paste elsewhere: HTML with inline styles, SVG, and
-// neat-vision's JSON. Every piece of the review and of the model's labels is escaped.
+// neat-vision's JSON. Every piece of the review and of the model's labels is escaped. Given an
+// explanation (model.explain) in place of a prediction, each carries its method's weights and
+// names the method.
 import {
+  AGAINST_BAR_COLOR,
+  AGAINST_COLOR,
   BAR_COLOR,
   HIGHLIGHT_COLOR,
   MAX_OPACITY,
   checkView,
   describeLabel,
+  describeMethod,
   describeSentence,
   describeWord,
   highlightLayout,
+  methodOf,
 } from './highlight.js';
 
 const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const HIGHLIGHT_RGB = HIGHLIGHT_COLOR.match(/[0-9a-f]{2}/gi).map((hex) => parseInt(hex, 16));
+const rgb = (color) => color.match(/[0-9a-f]{2}/gi).map((hex) => parseInt(hex, 16));
+const HIGHLIGHT_RGB = rgb(HIGHLIGHT_COLOR);
+const AGAINST_RGB = rgb(AGAINST_COLOR);
 const TEXT_COLOR = '#1a1a1a';
 const UNREAD_COLOR = '#5c5c5c';
 const UNREAD_TITLE = 'not read: the model’s length limits cut the text here';
@@ -28,8 +36,15 @@ function escape(text) {
     .replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
-function shadeColor(shade) {
-  return `rgba(${HIGHLIGHT_RGB.join(', ')}, ${(shade * MAX_OPACITY).toFixed(3)})`;
+function shadeColor(shade, against) {
+  const color = against ? AGAINST_RGB : HIGHLIGHT_RGB;
+  return `rgba(${color.join(', ')}, ${(shade * MAX_OPACITY).toFixed(3)})`;
+}
+
+// "negative, 85.5%", and for an explanation "negative, 85.5% · weights by occlusion".
+function caption(prediction) {
+  const method = describeMethod(prediction);
+  return describeLabel(prediction) + (method ? ` · weights by ${method}` : '');
 }
 
 /**
@@ -48,10 +63,11 @@ export function toHTML(text, prediction, options = {}) {
     const barHeight = (0.2 + 0.9 * block.sentence.bar).toFixed(2);
     const bar =
       `<span style="display:inline-block;width:.3em;height:${barHeight}em;margin-right:.3em;` +
-      `border-radius:.15em;background:${BAR_COLOR}"${title(describeSentence(block.sentence))}></span>`;
+      `border-radius:.15em;background:${block.sentence.against ? AGAINST_BAR_COLOR : BAR_COLOR}"` +
+      `${title(describeSentence(block.sentence))}></span>`;
     const parts = block.parts.map(({ text: part, word }) => {
       if (!word) return escape(part);
-      const style = `background-color:${shadeColor(word.shades[view])};border-radius:.2em`;
+      const style = `background-color:${shadeColor(word.shades[view], word.against)};border-radius:.2em`;
       return `<span style="${style}"${title(describeWord(part, word))}>${escape(part)}</span>`;
     });
     return bar + parts.join('');
@@ -59,13 +75,13 @@ export function toHTML(text, prediction, options = {}) {
   const fragment =
     `<div style="max-width:42em;padding:1em;background:#fff;color:${TEXT_COLOR};` +
     `font:16px/1.9 system-ui,sans-serif">` +
-    `<p style="margin:0 0 .5em;font-weight:600">${escape(describeLabel(prediction))}</p>` +
+    `<p style="margin:0 0 .5em;font-weight:600">${escape(caption(prediction))}</p>` +
     `<div style="white-space:pre-wrap;overflow-wrap:anywhere">${body.join('')}</div></div>`;
   if (!document) return fragment;
   return (
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
-    `<title>${escape(describeLabel(prediction))}</title>\n</head>\n<body>\n${fragment}\n</body>\n</html>\n`
+    `<title>${escape(caption(prediction))}</title>\n</head>\n<body>\n${fragment}\n</body>\n</html>\n`
   );
 }
 
@@ -79,9 +95,15 @@ export function highlightHTML(text, prediction, options = {}) {
   const { view = 'combined' } = options;
   checkView(view, 'highlightHTML');
   const fixed = (value) => value.toFixed(4);
+  // An explanation's markup names its method and marks weights against the label; a
+  // prediction's stays what han render gives.
+  const method = methodOf(prediction);
+  const against = (item) => (item.against ? ' han-against' : '');
   const out = [
-    `<div class="han-highlight" data-view="${view}">` +
-      '<div class="han-review" role="group" aria-label="Review shaded by attention">',
+    `<div class="han-highlight" data-view="${view}"` +
+      (method ? ` data-method="${escape(method)}">` : '>') +
+      '<div class="han-review" role="group" aria-label="Review shaded by ' +
+      `${escape(describeMethod(prediction) ?? 'attention')}">`,
   ];
   for (const block of highlightLayout(text, prediction)) {
     if (!block.sentence) {
@@ -93,7 +115,7 @@ export function highlightHTML(text, prediction, options = {}) {
       continue;
     }
     out.push(
-      `<span class="han-sentence"><span class="han-bar" style="--han-bar:${fixed(block.sentence.bar)}" ` +
+      `<span class="han-sentence"><span class="han-bar${against(block.sentence)}" style="--han-bar:${fixed(block.sentence.bar)}" ` +
         `title="${escape(describeSentence(block.sentence))}" aria-hidden="true"></span>`,
     );
     for (const { text: part, word } of block.parts) {
@@ -103,7 +125,7 @@ export function highlightHTML(text, prediction, options = {}) {
       }
       const { shades } = word;
       out.push(
-        `<span class="han-word" style="--han-shade-word:${fixed(shades.word)};` +
+        `<span class="han-word${against(word)}" style="--han-shade-word:${fixed(shades.word)};` +
           `--han-shade-sentence:${fixed(shades.sentence)};--han-shade-combined:${fixed(shades.combined)}" ` +
           `title="${escape(describeWord(part, word))}">${escape(part)}</span>`,
       );
@@ -128,14 +150,14 @@ export function toSVG(text, prediction, options = {}) {
   const round = (value) => Math.round(value * 10) / 10;
   const titled = (element, description) =>
     `${element.replace(/\/>$/, '>')}<title>${escape(description)}</title></rect>`;
-  const caption = describeLabel(prediction);
+  const heading = caption(prediction);
   const lines = wrapLines(tokens(text, prediction), columns);
   const firstLine = 2; // after the caption and a blank line
 
   const shapes = [];
   const texts = [
     `<text x="${padding}" y="${round(padding + lineHeight / 2 + 0.35 * fontSize)}" ` +
-      `font-weight="bold">${escape(caption)}</text>`,
+      `font-weight="bold">${escape(heading)}</text>`,
   ];
   lines.forEach((line, row) => {
     const top = padding + (firstLine + row) * lineHeight;
@@ -147,7 +169,8 @@ export function toSVG(text, prediction, options = {}) {
         const height = (0.2 + 0.9 * piece.bar.bar) * fontSize;
         const bar =
           `<rect x="${round(x + 0.15 * cell)}" y="${round(baseline - height)}" ` +
-          `width="${round(0.3 * fontSize)}" height="${round(height)}" rx="2" fill="${BAR_COLOR}"/>`;
+          `width="${round(0.3 * fontSize)}" height="${round(height)}" rx="2" ` +
+          `fill="${piece.bar.against ? AGAINST_BAR_COLOR : BAR_COLOR}"/>`;
         shapes.push(titled(bar, describeSentence(piece.bar)));
         continue;
       }
@@ -155,7 +178,8 @@ export function toSVG(text, prediction, options = {}) {
         const opacity = (piece.word.shades[view] * MAX_OPACITY).toFixed(3);
         const shade =
           `<rect x="${x}" y="${round(top + 0.2 * fontSize)}" width="${round(piece.width * cell)}" ` +
-          `height="${round(lineHeight - 0.4 * fontSize)}" rx="3" fill="${HIGHLIGHT_COLOR}" ` +
+          `height="${round(lineHeight - 0.4 * fontSize)}" rx="3" ` +
+          `fill="${piece.word.against ? AGAINST_COLOR : HIGHLIGHT_COLOR}" ` +
           `fill-opacity="${opacity}"/>`;
         shapes.push(titled(shade, describeWord(piece.text, piece.word)));
       }
@@ -167,13 +191,13 @@ export function toSVG(text, prediction, options = {}) {
 
   const widest = lines.reduce(
     (max, line) => Math.max(max, line.length ? line.at(-1).column + line.at(-1).width : 0),
-    columnWidth(caption),
+    columnWidth(heading),
   );
   const width = round(2 * padding + widest * cell);
   const height = round(2 * padding + (firstLine + lines.length) * lineHeight);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-    `viewBox="0 0 ${width} ${height}" role="img">\n<title>${escape(caption)}</title>\n` +
+    `viewBox="0 0 ${width} ${height}" role="img">\n<title>${escape(heading)}</title>\n` +
     `<rect width="100%" height="100%" fill="#fff"/>\n${shapes.join('\n')}\n` +
     `<g font-family="ui-monospace, Menlo, Consolas, 'DejaVu Sans Mono', monospace" ` +
     `font-size="${fontSize}" fill="${TEXT_COLOR}">\n${texts.join('\n')}\n</g>\n</svg>\n`
@@ -253,7 +277,8 @@ function columnWidth(text) {
  * The prediction in neat-vision's input format (one sample; its data file is an array of them):
  * the words, their attention (word weight × sentence weight), the true label's index (`label`
  * names it; the predicted label by default), the predicted label's index, the probabilities in
- * label order, and an id.
+ * label order, and an id. Given an explanation, `attention` holds its method's word weights
+ * (signed, for occlusion and the gradient methods) and a last field `method` names it.
  */
 export function toNeatVision(prediction, options = {}) {
   const { id = 'sample_0', label = prediction.label } = options;
@@ -267,10 +292,12 @@ export function toNeatVision(prediction, options = {}) {
     }
     return index;
   };
+  const method = methodOf(prediction);
+  // An explanation's word weight already is its attribution (for attention, word × sentence).
   const words = prediction.sentences.flatMap((s) =>
-    s.words.map((w) => [w.text, w.weight * s.weight]),
+    s.words.map((w) => [w.text, method ? w.weight : w.weight * s.weight]),
   );
-  return {
+  const sample = {
     text: words.map(([word]) => word),
     label: indexOf(label),
     prediction: indexOf(prediction.label),
@@ -278,4 +305,6 @@ export function toNeatVision(prediction, options = {}) {
     attention: words.map(([, attention]) => attention),
     id: String(id),
   };
+  if (method) sample.method = method;
+  return sample;
 }

@@ -16,7 +16,9 @@ export interface RenderOptions {
 /**
  * `text` (the text that was predicted) with every word shaded by its attention, a bar before each
  * sentence for its weight, and a tooltip with the exact weights on hover and keyboard focus.
- * Style it by adopting the stylesheet with adoptHighlightStyles.
+ * Style it by adopting the stylesheet with adoptHighlightStyles. Given an Explanation (it is a
+ * Prediction), the shading is its method's weights in every view, those against the label in
+ * blue, and the root's data-method names the method.
  */
 export function renderHighlight(
   text: string,

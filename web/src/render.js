@@ -1,11 +1,14 @@
 // The highlighted review as DOM, shared by the demo page and <han-highlight>. Text only ever
 // enters the DOM as text nodes, so a review is never interpreted as HTML.
 import {
+  AGAINST_BAR_COLOR,
+  AGAINST_COLOR,
   BAR_COLOR,
   HIGHLIGHT_COLOR,
   MAX_OPACITY,
   VIEWS,
   checkView,
+  describeMethod,
   describeSentence,
   describeWord,
   highlightLayout,
@@ -24,6 +27,10 @@ export const STYLES = `
 }
 [data-view='word'] .han-word { --han-shade: var(--han-shade-word); }
 [data-view='sentence'] .han-word { --han-shade: var(--han-shade-sentence); }
+.han-word.han-against {
+  background-color: color-mix(in srgb, var(--han-against, ${AGAINST_COLOR})
+    calc(var(--han-shade) * ${MAX_OPACITY * 100}%), transparent);
+}
 .han-word:hover { outline: 1px dashed currentColor; }
 .han-word:focus-visible { outline: 2px solid currentColor; outline-offset: 1px; }
 .han-bar, .han-legend-bar {
@@ -33,6 +40,9 @@ export const STYLES = `
   margin-inline-end: 0.3em;
   border-radius: 0.15em;
   background: var(--han-bar-color, ${BAR_COLOR});
+}
+.han-bar.han-against, .han-legend-bar.han-against {
+  background: var(--han-against-bar-color, ${AGAINST_BAR_COLOR});
 }
 .han-unread { color: #5c5c5c; text-decoration: line-through; }
 .han-tip {
@@ -70,6 +80,10 @@ ${VIEWS.map((view) => `.han-highlight:not([data-view='${view}']) [data-legend='$
   background: linear-gradient(to right, transparent,
     color-mix(in srgb, var(--han-highlight, ${HIGHLIGHT_COLOR}) ${MAX_OPACITY * 100}%, transparent));
 }
+.han-legend-scale.han-against {
+  background: linear-gradient(to right, transparent,
+    color-mix(in srgb, var(--han-against, ${AGAINST_COLOR}) ${MAX_OPACITY * 100}%, transparent));
+}
 @media (prefers-reduced-motion: no-preference) {
   .han-word { transition: background-color 0.15s; }
 }
@@ -79,6 +93,10 @@ ${VIEWS.map((view) => `.han-highlight:not([data-view='${view}']) [data-legend='$
   .han-word {
     color: #000;
     background-color: color-mix(in srgb, var(--han-highlight, ${HIGHLIGHT_COLOR})
+      calc(var(--han-shade) * ${MAX_OPACITY * 100}%), #fff);
+  }
+  .han-word.han-against {
+    background-color: color-mix(in srgb, var(--han-against, ${AGAINST_COLOR})
       calc(var(--han-shade) * ${MAX_OPACITY * 100}%), #fff);
   }
 }
@@ -108,7 +126,9 @@ export function adoptHighlightStyles(root = document) {
  * The review with each word shaded by its attention, a bar before each sentence for the sentence's
  * weight, and a tooltip with the exact weights on hover and keyboard focus (one tab stop; arrow
  * keys move between words, Up and Down between sentences, Home and End to the ends). Switch views
- * by setting the returned element's data-view attribute.
+ * by setting the returned element's data-view attribute. Given an explanation (model.explain),
+ * words are shaded by its method's weights in every view, those against the label in a second
+ * colour, and the root's data-method names the method.
  */
 export function renderHighlight(text, prediction, options = {}) {
   const { view = 'combined', legend = false, document = globalThis.document } = options;
@@ -120,11 +140,16 @@ export function renderHighlight(text, prediction, options = {}) {
     return element;
   };
 
+  const method = describeMethod(prediction);
   const root = make('div', 'han-highlight');
   root.dataset.view = view;
+  if (method) root.dataset.method = prediction.method;
   const review = make('div', 'han-review');
   review.setAttribute('role', 'group');
-  review.setAttribute('aria-label', 'Review shaded by attention; arrow keys move between words');
+  review.setAttribute(
+    'aria-label',
+    `Review shaded by ${method ?? 'attention'}; arrow keys move between words`,
+  );
   const tip = make('div', 'han-tip');
   tip.id = `han-tip-${++tipCount}`;
   tip.setAttribute('role', 'tooltip');
@@ -142,6 +167,7 @@ export function renderHighlight(text, prediction, options = {}) {
     bar.style.setProperty('--han-bar', block.sentence.bar);
     bar.title = describeSentence(block.sentence);
     bar.setAttribute('aria-hidden', 'true');
+    if (block.sentence.against) bar.classList.add('han-against');
     sentence.append(bar);
     firstWords.push(words.length);
     for (const part of block.parts) {
@@ -150,6 +176,7 @@ export function renderHighlight(text, prediction, options = {}) {
         continue;
       }
       const span = make('span', 'han-word', part.text);
+      if (part.word.against) span.classList.add('han-against');
       const { shades } = part.word;
       span.style.cssText =
         `--han-shade-word:${shades.word.toFixed(4)};--han-shade-sentence:${shades.sentence.toFixed(4)};` +
@@ -162,7 +189,9 @@ export function renderHighlight(text, prediction, options = {}) {
     review.append(sentence);
   }
 
-  if (legend) root.append(renderLegend(make));
+  if (legend) {
+    root.append(method ? renderMethodLegend(make, method, prediction.label) : renderLegend(make));
+  }
   root.append(review, tip);
   wireTooltipAndKeys(root, review, tip, words, firstWords);
   return root;
@@ -188,6 +217,24 @@ function renderLegend(make) {
   sample.style.setProperty('--han-bar', 0.8);
   bar.append(sample, 'sentence weight');
   legend.append(shade, bar, make('span', '', 'Hover or focus a word for its weights.'));
+  return legend;
+}
+
+// An explanation's legend: its weights are signed, for or against the label.
+function renderMethodLegend(make, method, label) {
+  const legend = make('div', 'han-legend');
+  const scale = (against) => {
+    const element = make('span', 'han-legend-scale');
+    if (against) element.classList.add('han-against');
+    return element;
+  };
+  const shade = make('span', '');
+  shade.append(`${method}: `, scale(false), `for ${label}`, scale(true), 'against');
+  const bar = make('span', '');
+  const sample = make('span', 'han-legend-bar');
+  sample.style.setProperty('--han-bar', 0.8);
+  bar.append(sample, 'sentence');
+  legend.append(shade, bar, make('span', '', 'Hover or focus a word for its weight.'));
   return legend;
 }
 

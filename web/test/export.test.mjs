@@ -12,7 +12,8 @@ const hostile =
 
 let model;
 before(async () => {
-  model = await loadModel(fixturePath('gru_reset_after'));
+  // The trainer build: the explanations below include integrated gradients.
+  model = await loadModel(fixturePath('gru_reset_after'), { gradients: true });
 });
 after(() => model.dispose());
 
@@ -180,3 +181,105 @@ test('toNeatVision gives neat-vision’s sample format', () => {
     message: 'toNeatVision: label must be one of negative, positive, got neutral',
   });
 });
+
+// An explanation in place of a prediction: the exports shade by its method's weights (signed:
+// those against the label in the second colour) and name the method.
+const AGAINST_SHADE = /rgba\(91, 155, 255, ([\d.]+)\)/;
+const shadesOf = (html) =>
+  [...html.matchAll(/rgba\((255, 153, 0|91, 155, 255), ([\d.]+)\)/g)].map(([, color, opacity]) =>
+    color.startsWith('91') ? -Number(opacity) : Number(opacity),
+  );
+
+test('toHTML of an occlusion explanation shades by its signed weights and names the method', () => {
+  const text = 'Alpha bravo charlie delta. Echo foxtrot! Golf hotel india.';
+  const explanation = model.explain(text, { method: 'occlusion' });
+  const weights = explanation.sentences.flatMap((s) => s.words.map((w) => w.weight));
+  const largest = Math.max(...weights.map(Math.abs));
+  assert.ok(weights.some((w) => w < 0) && weights.some((w) => w > 0), `mixed signs: ${weights}`);
+  const html = toHTML(text, explanation);
+  assert.deepEqual(
+    shadesOf(html),
+    weights.map((w) => Number(((0.85 * w) / largest).toFixed(3))),
+  );
+  // Not attention's shading: the prediction's export differs.
+  assert.notDeepEqual(shadesOf(toHTML(text, model.predict(text))), shadesOf(html));
+  const caption = `${describe(explanation)} · weights by occlusion`;
+  assert.equal(unescape(html.replace(/<[^>]*>/g, '')), caption + text);
+  const [first] = explanation.sentences[0].words;
+  assert.ok(
+    html.includes(
+      `title="“Alpha”: ${first.weight < 0 ? '−' : '+'}${Math.abs(first.weight).toFixed(4)} for ` +
+        `${explanation.label} by occlusion"`,
+    ),
+  );
+  // The view does not change an explanation's shading: its weights are the method's.
+  assert.deepEqual(shadesOf(toHTML(text, explanation, { view: 'sentence' })), shadesOf(html));
+  assert.match(
+    toHTML(text, explanation, { document: true }),
+    /<title>[^<]+ · weights by occlusion<\/title>/,
+  );
+});
+
+test('an explanation’s exports escape hostile text just as a prediction’s', () => {
+  const explanation = model.explain(hostile, { method: 'occlusion' });
+  const html = toHTML(hostile, explanation);
+  assert.deepEqual(tagsOf(html), new Set(['div', 'p', 'span']));
+  assert.deepEqual(attributesOf(html), new Set(['style', 'title']));
+  const svg = toSVG(hostile, explanation);
+  assert.deepEqual(tagsOf(svg), new Set(['svg', 'title', 'rect', 'g', 'text', 'tspan']));
+  assert.ok(svg.includes('>&lt;script&gt;</tspan>'));
+  // A method name is the core's, but an explanation made by hand is escaped all the same.
+  const handExplained = { ...handMade('<i>x</i>', 'word'), method: '<img src=x onerror=alert(1)>' };
+  for (const markup of [toHTML('word', handExplained), toSVG('word', handExplained)]) {
+    assert.ok(!markup.includes('<img') && !markup.includes('<i>'), markup);
+    assert.ok(markup.includes('weights by &lt;img src=x onerror=alert(1)&gt;'), markup);
+  }
+});
+
+test('toSVG of an occlusion explanation names the method and fills words against the label blue', () => {
+  const text = 'Alpha bravo charlie delta. Echo foxtrot! Golf hotel india.';
+  const explanation = model.explain(text, { method: 'occlusion' });
+  const svg = toSVG(text, explanation);
+  const caption = `${describe(explanation)} · weights by occlusion`;
+  assert.ok(svg.includes(`<title>${caption}</title>`));
+  const fills = [...svg.matchAll(/rx="3" fill="(#[0-9a-f]+)" fill-opacity="([\d.]+)"/g)];
+  const weights = explanation.sentences.flatMap((s) => s.words.map((w) => w.weight));
+  assert.deepEqual(
+    fills.map(([, fill]) => fill),
+    weights.map((w) => (w < 0 ? '#5b9bff' : '#ff9900')),
+  );
+  assert.ok(!AGAINST_SHADE.test(toHTML(text, model.predict(text))), 'attention is never against');
+});
+
+test('toNeatVision of an explanation carries its weights and names its method', () => {
+  const text = 'Alpha bravo charlie. Delta <b>echo</b>!';
+  for (const method of ['occlusion', 'integrated-gradients', 'attention']) {
+    const explanation = model.explain(text, { method });
+    const sample = toNeatVision(explanation, { id: 'r' });
+    assert.deepEqual(Object.keys(sample), [
+      'text',
+      'label',
+      'prediction',
+      'posterior',
+      'attention',
+      'id',
+      'method',
+    ]);
+    assert.equal(sample.method, method);
+    assert.deepEqual(
+      sample.attention,
+      explanation.sentences.flatMap((s) => s.words.map((w) => w.weight)),
+      method,
+    );
+  }
+  // attention's explanation weights are word × sentence: the prediction's sample, plus the name.
+  const { method, ...attention } = toNeatVision(model.explain(text), { id: 'r' });
+  const predicted = toNeatVision(model.predict(text), { id: 'r' });
+  assert.equal(method, 'attention');
+  attention.attention.forEach((a, i) => assertNear(a, predicted.attention[i], 1e-6, `word ${i}`));
+  assert.equal(predicted.method, undefined);
+});
+
+function describe(prediction) {
+  return `${prediction.label}, ${(prediction.probabilities[prediction.label] * 100).toFixed(1)}%`;
+}

@@ -74,6 +74,10 @@ const svg: string = toSVG(text, prediction, { columns: 60, fontSize: 14 });
 const sample: NeatVisionSample = toNeatVision(prediction, { id: 'review-1', label: 'positive' });
 const element: HanHighlightElement = document.createElement('han-highlight');
 element.view = 'word';
+element.method = 'occlusion';
+const explained: HTMLDivElement = renderHighlight(text, explanation, { legend: true });
+const explainedSample: NeatVisionSample = toNeatVision(explanation);
+console.log(explained, explainedSample.method, toSVG(text, explanation), element.method);
 console.log(html, svg, sample.attention[0], element.prediction?.label, element.text);
 const fragment: string = highlightHTML(text, prediction, { view: 'word' });
 const paths: string[] = await renderStatic(model, [text, { id: 'review-2', text }], { out: 'site' });
@@ -98,6 +102,8 @@ await loadModel(new Uint8Array(8), { sentenceCache: '4MB' });
 model.predict(42);
 // @ts-expect-error a label is a string, not an index
 const index: number = prediction.label;
+// @ts-expect-error the element's method is one of explain's
+element.method = 'tea-leaves';
 // @ts-expect-error loadModel does not take a number
 await loadModel(42);
 // @ts-expect-error info is read-only

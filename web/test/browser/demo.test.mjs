@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadModel } from 'han-wasm';
 
+import { assertNear } from '../helpers/fixtures.mjs';
 import {
   accessibilityViolations,
   browserSession,
@@ -134,14 +135,10 @@ test('markup in a review is shown as text and runs nothing', async () => {
   for (const word of await page.locator('#highlight .han-word').all()) await word.hover();
 });
 
-test('the page keeps drawing frames while the worker predicts a long review', async () => {
-  const page = await openDemo();
-  const paragraph = await page.evaluate(
-    () =>
-      [...document.querySelectorAll('#examples button')].map((b) => b.textContent).join(' ') + '.',
-  );
-  const long = `${POSITIVE} ${NEGATIVE} ${paragraph}\n`.repeat(150);
-  const { longestFrame, predictionMs, frames } = await page.evaluate(async (text) => {
+// Types the text at once and records the page's animation frames until the answer arrives,
+// before the page renders it: the longest gap between frames, their count, and the timing line.
+function framesUntilAnswered(page, text) {
+  return page.evaluate(async (text) => {
     const frameTimes = [];
     let drawing = true;
     const tick = (time) => {
@@ -150,7 +147,6 @@ test('the page keeps drawing frames while the worker predicts a long review', as
     };
     requestAnimationFrame(tick);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    // Up to the moment the prediction arrives, before the page renders it.
     const arrived = new Promise((resolve) => {
       const result = document.querySelector('#result');
       new MutationObserver((_, observer) => {
@@ -167,19 +163,42 @@ test('the page keeps drawing frames while the worker predicts a long review', as
     drawing = false;
     const during = frameTimes.filter((time) => time >= start);
     const gaps = during.slice(1).map((time, i) => time - during[i]);
-    const timing = document.querySelector('#timing').textContent;
     return {
       longestFrame: Math.max(...gaps),
-      predictionMs: Number(timing.match(/analysed in ([\d.]+) ms/)[1]),
       frames: during.length,
+      timing: document.querySelector('#timing').textContent,
     };
-  }, long);
+  }, text);
+}
+
+test('the page keeps drawing frames while the worker predicts a long review', async () => {
+  const page = await openDemo();
+  const paragraph = await page.evaluate(
+    () =>
+      [...document.querySelectorAll('#examples button')].map((b) => b.textContent).join(' ') + '.',
+  );
+  const long = `${POSITIVE} ${NEGATIVE} ${paragraph}\n`.repeat(150);
+  const { longestFrame, frames, timing } = await framesUntilAnswered(page, long);
+  const predictionMs = Number(timing.match(/analysed in ([\d.]+) ms/)[1]);
   const t = `prediction ${predictionMs} ms, ${frames} frames, longest ${longestFrame.toFixed(1)} ms`;
   console.log(`# ${t}`);
   // On the page's thread, the prediction would hold up one frame for all its time. Relative, not
   // absolute: a loaded machine delays frames now and then, the worker or not.
   assert.ok(longestFrame < predictionMs / 2, t);
   await screenshot(page, 'demo-long-review', { fullPage: false });
+});
+
+test('the page keeps drawing frames while the worker computes integrated gradients', async () => {
+  const page = await openDemo();
+  await chooseMethod(page, 'integrated-gradients');
+  const long = `${POSITIVE} ${NEGATIVE}\n`.repeat(4);
+  const { longestFrame, frames, timing } = await framesUntilAnswered(page, long);
+  const explainMs = Number(timing.match(/explained by integrated gradients in ([\d.]+) ms$/)[1]);
+  const t =
+    `integrated gradients ${explainMs} ms, ${frames} frames, ` +
+    `longest ${longestFrame.toFixed(1)} ms`;
+  console.log(`# ${t}`);
+  assert.ok(longestFrame < explainMs / 2, t);
 });
 
 test('the view switch shades words by word, sentence, or both', async () => {
@@ -240,6 +259,228 @@ test('the faithfulness line follows the view and says when the verdict flips', a
   await page.waitForSelector('#highlight .note');
   assert.equal(await page.textContent('#faithfulness'), '');
   model.dispose();
+});
+
+// The method switch: the shading, the tooltips, the legend and the faithfulness line come from
+// model.explain with the chosen method, here computed in Node for the same text.
+const METHODS = ['attention', 'occlusion', 'integrated-gradients'];
+const METHOD_LABELS = {
+  attention: 'attention',
+  occlusion: 'occlusion',
+  'integrated-gradients': 'integrated gradients',
+};
+const MIXED =
+  'The cast is superb and the photography is lovely. But the story is dull, the ending is ' +
+  'awful, and I was bored for most of it.';
+
+// Waits until the page shows the method's shading of what is in the review box.
+async function shownWith(page, method) {
+  await page.waitForFunction(
+    (expected) => {
+      const highlight = document.querySelector('#highlight .han-highlight');
+      return (
+        document.querySelector('#result').dataset.state === 'done' &&
+        highlight?.querySelector('.han-review').textContent ===
+          document.querySelector('#review').value &&
+        (highlight.dataset.method ?? 'attention') === expected
+      );
+    },
+    method,
+  );
+}
+
+async function chooseMethod(page, method) {
+  await page.getByLabel(METHOD_LABELS[method], { exact: true }).check();
+  await shownWith(page, method);
+}
+
+// Each word's text, shade (the CSS variable the renderer sets), colour and tooltip.
+const shadedWords = (page) =>
+  page.$$eval('#highlight .han-word', (words) =>
+    words.map((word) => ({
+      text: word.textContent,
+      shade: Number(word.style.getPropertyValue('--han-shade-combined')),
+      against: word.classList.contains('han-against'),
+      background: getComputedStyle(word).backgroundColor,
+    })),
+  );
+
+const removalLine = (e) => {
+  const { change, label } = e.comprehensiveness;
+  const removed =
+    e.method === 'attention' ? '3 most highlighted words' : `3 words that speak most for ${e.label}`;
+  return (
+    `Removing the ${removed} ${change >= 0 ? 'lowers' : 'raises'} ` +
+    `p(${e.label}) by ${Math.abs(change * 100).toFixed(1)} points` +
+    (label === e.label ? `; the verdict stays ${e.label}.` : ` and flips the verdict to ${label}.`)
+  );
+};
+
+test('the method switch shades by occlusion or integrated gradients, and measures them', async () => {
+  const page = await openDemo();
+  await analyse(page, MIXED);
+  const attention = await shadedWords(page);
+  assert.equal(await page.$eval('#views', (views) => views.disabled), false);
+  const byMethod = { attention };
+  for (const method of ['occlusion', 'integrated-gradients']) {
+    // The status line says what the worker is computing while it computes.
+    const statuses = page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const seen = [];
+          const status = document.querySelector('#method-status');
+          new MutationObserver(() => {
+            seen.push(status.textContent);
+            if (document.querySelector('#result').dataset.state === 'done') resolve(seen);
+          }).observe(status, { childList: true, characterData: true, subtree: true });
+        }),
+    );
+    await chooseMethod(page, method);
+    assert.ok((await statuses).some((text) => text.startsWith('computing ')), method);
+    assert.equal(await page.textContent('#method-status'), '', 'cleared once shown');
+
+    const e = session.model.explain(MIXED, { method, topWords: 3 });
+    const weights = e.sentences.flatMap((s) => s.words.map((w) => w.weight));
+    const largest = Math.max(...weights.map(Math.abs));
+    const words = await shadedWords(page);
+    byMethod[method] = words;
+    assert.deepEqual(words.map((w) => w.text), wordsOf(e));
+    words.forEach((word, i) => {
+      assertNear(word.shade, Math.abs(weights[i]) / largest, 2e-4, `${method} ${word.text}`);
+      assert.equal(word.against, weights[i] < 0, `${method} ${word.text}`);
+    });
+    assert.ok(words.some((w) => w.against), `${method}: some words speak against the verdict`);
+    assert.notDeepEqual(
+      words.map((w) => w.background),
+      attention.map((w) => w.background),
+      `${method} shades unlike attention`,
+    );
+    assert.equal(await page.textContent('#faithfulness'), removalLine(e));
+    const viewsDisabled = await page.$eval('#views', (views) => views.disabled);
+    assert.equal(viewsDisabled, true, 'the views are attention’s');
+    assert.match(
+      await page.textContent('#timing'),
+      new RegExp(`, explained by ${METHOD_LABELS[method]} in \\d+\\.\\d ms$`),
+    );
+    assert.match(await page.textContent('.han-legend'), new RegExp(`^${METHOD_LABELS[method]}: `));
+    await page.hover('#highlight .han-word >> nth=0');
+    assert.equal(
+      await page.textContent('#highlight [role="tooltip"]'),
+      `“${words[0].text}”: ${weights[0] < 0 ? '−' : '+'}` +
+        `${Math.abs(weights[0]).toFixed(4)} for ${e.label} by ${METHOD_LABELS[method]}`,
+    );
+  }
+  await page.mouse.move(0, 0); // no tooltip over the review in the picture
+  await screenshot(page, 'demo-integrated-gradients');
+  assert.deepEqual(await accessibilityViolations(page), [], 'axe, with words against the verdict');
+  // The downloads carry the method's weights and name it.
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const [sample] = JSON.parse(await readFile(await file.path(), 'utf8'));
+  assert.equal(sample.method, 'integrated-gradients');
+  const igWeights = session.model
+    .explain(MIXED, { method: 'integrated-gradients' })
+    .sentences.flatMap((s) => s.words.map((w) => w.weight));
+  sample.attention.forEach((a, i) => assertNear(a, igWeights[i], 1e-4, `download word ${i}`));
+  const [html] = await Promise.all([page.waitForEvent('download'), page.click('#export-html')]);
+  assert.match(
+    await readFile(await html.path(), 'utf8'),
+    /<title>negative, \d+\.\d% · weights by integrated gradients<\/title>/,
+  );
+  assert.notDeepEqual(
+    byMethod.occlusion.map((w) => w.shade),
+    byMethod['integrated-gradients'].map((w) => w.shade),
+  );
+  // Typing keeps the method; back to attention gives attention's shading and line again.
+  await analyse(page, `${MIXED} Still, I smiled.`);
+  assert.equal(
+    await page.getAttribute('#highlight .han-highlight', 'data-method'),
+    'integrated-gradients',
+  );
+  await page.fill('#review', MIXED);
+  await shownWith(page, 'integrated-gradients');
+  await chooseMethod(page, 'attention');
+  assert.deepEqual(await shadedWords(page), attention);
+  assert.equal(
+    await page.textContent('#faithfulness'),
+    removalLine(session.model.explain(MIXED, { method: 'attention', topWords: 3 })),
+  );
+});
+
+test('keyboard only: Tab reaches the method switch, arrow keys change the method', async () => {
+  const page = await openDemo();
+  await analyse(page, MIXED);
+  const focused = () =>
+    page.evaluate(() => {
+      const element = document.activeElement;
+      const style = getComputedStyle(element);
+      return {
+        name: element.name,
+        value: element.value,
+        checked: element.checked,
+        outline: `${style.outlineStyle} ${style.outlineWidth}`,
+      };
+    });
+  await page.focus('#examples button:last-child');
+  await page.keyboard.press('Tab');
+  assert.deepEqual(await focused(), {
+    name: 'method',
+    value: 'attention',
+    checked: true,
+    outline: 'solid 3px',
+  });
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'occlusion');
+  assert.deepEqual(await focused(), {
+    name: 'method',
+    value: 'occlusion',
+    checked: true,
+    outline: 'solid 3px',
+  });
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'integrated-gradients');
+  await page.keyboard.press('ArrowLeft');
+  await shownWith(page, 'occlusion');
+  // The views are attention's: with occlusion, Tab passes them by on its way to the words.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'han-word');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal((await focused()).value, 'occlusion');
+  await page.keyboard.press('ArrowLeft');
+  await shownWith(page, 'attention');
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).name, 'view', 'with attention the views come next');
+  // Back into the switch, arrows go on from where they are.
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'occlusion');
+  await page.keyboard.press('ArrowRight');
+  await shownWith(page, 'integrated-gradients');
+  assert.equal(await page.isChecked('input[value="integrated-gradients"]'), true);
+});
+
+test('hostile text stays text under every method', async () => {
+  const page = await openDemo();
+  const hostile =
+    `${MARKUP} \u202Eevil\u202C \u200Fright-to-left\u200E lone \uD800 and \uDC00 surrogates, ` +
+    '<svg onload="window.ran = true"></svg> <iframe src="javascript:window.ran=true"></iframe>.';
+  for (const method of METHODS) {
+    await page.getByLabel(METHOD_LABELS[method], { exact: true }).check();
+    await page.fill('#review', hostile);
+    await shownWith(page, method);
+    // The textarea makes lone surrogates well-formed, the page shows what the model read.
+    const value = await page.inputValue('#review');
+    assert.equal(await page.textContent('#highlight .han-review'), value, method);
+    assert.equal(await page.locator('#highlight :is(img, script, b, svg, iframe)').count(), 0);
+    assert.deepEqual(
+      (await shadedWords(page)).map((w) => w.text),
+      wordsOf(session.model.explain(value, { method })),
+      method,
+    );
+    for (const word of await page.locator('#highlight .han-word').all()) await word.hover();
+    assert.equal(await page.evaluate(() => window.ran), undefined, method);
+    await page.fill('#review', '');
+    await page.waitForSelector('#highlight .note');
+  }
 });
 
 test('keyboard: one tab stop into the words, arrows move, the tooltip gives the weights', async () => {

@@ -98,3 +98,118 @@ test('an element whose model cannot load keeps its text and fires error', async 
   assert.match(reported[0], /404/);
   assert.match(reported[1], /^console: han-highlight: Error: cannot load the model/);
 });
+
+// The shades and tooltips of an element, and the same text explained in the page by the package.
+async function methodShown(page, selector, method) {
+  return page.evaluate(
+    async ([target, name]) => {
+      const element = document.querySelector(target);
+      const { loadModel } = await import('../web/src/index.js');
+      const model = await loadModel();
+      const e = model.explain(element.text, { method: name, topWords: 0 });
+      model.dispose();
+      const root = element.shadowRoot;
+      return {
+        method: root.querySelector('.han-highlight').dataset.method,
+        predictionMethod: element.prediction.method,
+        words: [...root.querySelectorAll('.han-word')].map((word) => ({
+          text: word.textContent,
+          shade: Number(word.style.getPropertyValue('--han-shade-combined')),
+          against: word.classList.contains('han-against'),
+        })),
+        weights: e.sentences.flatMap((s) => s.words.map((w) => [w.text, w.weight])),
+      };
+    },
+    [selector, method],
+  );
+}
+
+test('<han-highlight method="occlusion"> shades by model.explain’s occlusion weights', async () => {
+  const page = await openEmbedPage(session);
+  const shown = await methodShown(page, '#embed-occlusion', 'occlusion');
+  assert.equal(shown.method, 'occlusion');
+  assert.equal(shown.predictionMethod, 'occlusion');
+  assert.match(
+    await page.$eval(
+      '#embed-occlusion',
+      (e) => e.shadowRoot.querySelector('[part="label"]').textContent,
+    ),
+    /^negative, \d+\.\d% · weights by occlusion$/,
+  );
+  const largest = Math.max(...shown.weights.map(([, w]) => Math.abs(w)));
+  assert.deepEqual(
+    shown.words.map((w) => w.text),
+    shown.weights.map(([text]) => text),
+  );
+  shown.words.forEach((word, i) => {
+    const weight = shown.weights[i][1];
+    assert.ok(Math.abs(word.shade - Math.abs(weight) / largest) <= 2e-4, `${word.text}`);
+    assert.equal(word.against, weight < 0, word.text);
+  });
+  assert.ok(
+    shown.words.some((w) => w.against),
+    'some words speak against the verdict',
+  );
+  // Not attention: the same text with method="attention" shades otherwise.
+  const attention = session.model.predict(await page.$eval('#embed-occlusion', (e) => e.text));
+  const attentionWords = attention.sentences.flatMap((s) =>
+    s.words.map((w) => w.weight * s.weight),
+  );
+  const top = Math.max(...attentionWords);
+  assert.notDeepEqual(
+    shown.words.map((w) => w.shade.toFixed(2)),
+    attentionWords.map((w) => (w / top).toFixed(2)),
+  );
+});
+
+test('changing the method attribute re-renders; an unknown method shows a message', async () => {
+  const page = await openEmbedPage(session);
+  let changed = nextPrediction(page, '#embed-positive');
+  await page.$eval('#embed-positive', (element) => (element.method = 'integrated-gradients'));
+  await changed;
+  const ig = await methodShown(page, '#embed-positive', 'integrated-gradients');
+  assert.equal(ig.method, 'integrated-gradients');
+  const largest = Math.max(...ig.weights.map(([, w]) => Math.abs(w)));
+  ig.words.forEach((word, i) =>
+    assert.ok(Math.abs(word.shade - Math.abs(ig.weights[i][1]) / largest) <= 2e-4, word.text),
+  );
+
+  const failure = page.evaluate(
+    () =>
+      new Promise((resolve) =>
+        document
+          .querySelector('#embed-positive')
+          .addEventListener('error', (e) => resolve(e.message), { once: true }),
+      ),
+  );
+  await page.$eval('#embed-positive', (element) => element.setAttribute('method', 'tea-leaves'));
+  const message = await failure;
+  assert.match(message, /^explain: unknown method "tea-leaves" \(one of attention, .*occlusion/);
+  const shownError = await page.$eval('#embed-positive', (element) => ({
+    error: element.shadowRoot.querySelector('[part="error"]')?.textContent,
+    words: element.shadowRoot.querySelectorAll('.han-word').length,
+    prediction: element.prediction,
+    slotted: element.shadowRoot.querySelector('slot') !== null,
+  }));
+  assert.deepEqual(shownError, {
+    error: `Cannot highlight this text: ${message}`,
+    words: 0,
+    prediction: null,
+    slotted: true,
+  });
+  const reported = session.problems.splice(0);
+  assert.equal(reported.length, 1, reported.join('\n'));
+  assert.match(reported[0], /^console: han-highlight: RangeError: explain: unknown method/);
+
+  // Back to a known method: the message goes, the shading comes back.
+  changed = nextPrediction(page, '#embed-positive');
+  await page.$eval('#embed-positive', (element) => element.removeAttribute('method'));
+  await changed;
+  const back = await shown(page, 'embed-positive');
+  assert.deepEqual(back.words, wordsOf(session.model.predict(back.text)));
+  assert.equal(
+    await page.$eval('#embed-positive', (e) => e.shadowRoot.querySelector('[part="error"]')),
+    null,
+  );
+  await screenshot(page, 'embed-methods');
+});

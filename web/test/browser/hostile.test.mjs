@@ -154,6 +154,71 @@ test('<han-highlight> shows the labels and its text as text and runs nothing', a
   await assertNothingInjected(page);
 });
 
+// The labels reach the legend, the tooltips and the faithfulness line of every method.
+test('every method of the demo and of <han-highlight> keeps the labels and review as text', async () => {
+  const page = await session.newPage('/demo/');
+  await page.waitForSelector('#result[data-state="done"] .han-word');
+  await page.fill('#review', hostileReview);
+  for (const [method, name] of [
+    ['occlusion', 'occlusion'],
+    ['integrated-gradients', 'integrated gradients'],
+    ['attention', 'attention'],
+  ]) {
+    await page.getByLabel(name, { exact: true }).check();
+    await page.waitForFunction(
+      ([expected, wanted]) => {
+        const highlight = document.querySelector('#highlight .han-highlight');
+        return (
+          document.querySelector('#result').dataset.state === 'done' &&
+          highlight?.querySelector('.han-review').textContent === expected &&
+          (highlight.dataset.method ?? 'attention') === wanted
+        );
+      },
+      [hostileReview, method],
+    );
+    const e = session.model.explain(hostileReview, { method, topWords: 3 });
+    assert.deepEqual(
+      await page.$$eval('#highlight .han-word', (words) => words.map((w) => w.textContent)),
+      wordsOf(e),
+      method,
+    );
+    if (method !== 'attention') {
+      assert.equal(
+        await page.textContent('.han-legend > span:first-child'),
+        `${name}: for ${e.label}against`,
+      );
+    }
+    assert.ok((await page.textContent('#faithfulness')).includes(`p(${e.label})`), method);
+    for (const word of await page.locator('#highlight .han-word').all()) await word.hover();
+    const tip = await page.textContent('#highlight [role="tooltip"]');
+    assert.ok(method === 'attention' || tip.includes(` for ${e.label} by ${name}`), tip);
+    await assertNothingInjected(page);
+  }
+  await page.close();
+
+  const embed = await openEmbedPage(session);
+  const changed = nextPrediction(embed, '#embed-positive');
+  await embed.$eval(
+    '#embed-positive',
+    (element, text) => {
+      element.textContent = text;
+      element.method = 'integrated-gradients';
+    },
+    hostileReview,
+  );
+  await changed;
+  const e = session.model.explain(hostileReview, { method: 'integrated-gradients' });
+  assert.equal(
+    await embed.$eval(
+      '#embed-positive',
+      (element) => element.shadowRoot.querySelector('[part="label"]').textContent,
+    ),
+    `${e.label}, ${percent(e.probabilities[e.label])} · weights by integrated gradients`,
+  );
+  for (const word of await embed.locator('#embed-positive .han-word').all()) await word.hover();
+  await assertNothingInjected(embed);
+});
+
 // The policy of both pages, as written.
 for (const name of ['index.html', 'embed.html']) {
   test(`demo/${name}: a policy for WebAssembly without eval or inline script`, () => {
