@@ -58,7 +58,8 @@ export function browserSession({ model, isolated = true } = {}) {
         console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`),
       );
     });
-    session.model = await loadModel(served);
+    // On the trainer build: the tests compare every explain method with the pages.
+    session.model = await loadModel(served, { gradients: true });
     mkdirSync(artifacts, { recursive: true });
   });
 

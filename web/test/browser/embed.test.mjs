@@ -105,7 +105,8 @@ async function methodShown(page, selector, method) {
     async ([target, name]) => {
       const element = document.querySelector(target);
       const { loadModel } = await import('../web/src/index.js');
-      const model = await loadModel();
+      const gradients = ['gradient-input', 'integrated-gradients'].includes(name);
+      const model = await loadModel(undefined, { gradients });
       const e = model.explain(element.text, { method: name, topWords: 0 });
       model.dispose();
       const root = element.shadowRoot;
