@@ -4,10 +4,11 @@
 # Builds the CLI into build/ like scripts/run.sh; HAN=path/to/han uses that binary instead
 # (tests/cli_test.sh does, so the test does not build a second tree).
 set -euo pipefail
+# MODEL and HAN are paths from where the script was called, not from the repository root.
+model=$(realpath -- "${1:-$(dirname "$0")/../models/imdb-sentiment.han}")
+han=${HAN:+$(realpath -- "$HAN")}
 cd "$(dirname "$0")/.."
-model=${1:-models/imdb-sentiment.han}
 set_dir=tests/challenge
-han=${HAN:-}
 if [ -z "$han" ]; then
   source scripts/lib.sh
   ensure_packages "${NATIVE_PACKAGES[@]}"
