@@ -210,6 +210,45 @@ check "faithfulness json is right" node -e '
   process.exit(ok ? 0 : 1);' "$work/f.json"
 expect_error "faithfulness bad method" 2 "^han faithfulness: --methods: unknown" faithfulness "$model" "$work/data.tsv" --methods lime
 
+# --- the challenge set (tests/challenge/) with the bundled model: well formed, read by han test and
+# scripts/challenge.sh. No accuracy is asserted: the set measures the model, it does not gate it.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+challenge=$repo/tests/challenge
+bundled=$repo/models/imdb-sentiment.han
+# Reads the model's `han inspect --json` on stdin; prints each problem of the set, exits 1 if any.
+cat >"$work/challenge_check.js" <<'EOF'
+const fs = require("fs"), [tsv, cats] = process.argv.slice(2);
+const labels = JSON.parse(fs.readFileSync(0, "utf8")).labels;
+const lines = fs.readFileSync(tsv, "utf8").split("\n"), categories = fs.readFileSync(cats, "utf8").split("\n");
+const problems = [];
+if (lines.pop() !== "" || categories.pop() !== "") problems.push("a file does not end in a newline");
+if (lines.length < 50) problems.push(`${lines.length} reviews, fewer than 50`);
+if (categories.length !== lines.length) problems.push(`${categories.length} categories for ${lines.length} reviews`);
+const counts = {};  // counts[category][label]
+lines.forEach((line, i) => {
+  const fields = line.split("\t"), category = categories[i] ?? "";
+  if (fields.length !== 2 || !labels.includes(fields[0]) || fields[1].trim() === "" || !/^[a-z]+$/.test(category))
+    return problems.push(`line ${i + 1}: ${JSON.stringify([line, category])}`);
+  counts[category] ??= Object.fromEntries(labels.map((label) => [label, 0]));
+  counts[category][fields[0]]++;
+});
+for (const [category, byLabel] of Object.entries(counts))
+  if (new Set(Object.values(byLabel)).size !== 1) problems.push(`${category} is not balanced: ${JSON.stringify(byLabel)}`);
+if (Object.keys(counts).length < 5) problems.push("fewer than 5 categories");
+for (const problem of problems) console.error(`challenge set: ${problem}`);
+process.exit(problems.length ? 1 : 0);
+EOF
+check "challenge set is well formed" bash -c "'$han' inspect --json '$bundled' |
+  node '$work/challenge_check.js' '$challenge/challenge.tsv' '$challenge/challenge.categories'"
+check "han test reads the challenge set" bash -c \
+  "'$han' test '$bundled' '$challenge/challenge.tsv' | tail -n 1 | grep -Eqx 'accuracy: [01]\.[0-9]{4}'"
+categories=$(sort -u "$challenge/challenge.categories" | wc -l)
+reviews=$(wc -l <"$challenge/challenge.tsv")
+check "scripts/challenge.sh prints a row per category and one for all" bash -c \
+  "HAN='$han' '$repo/scripts/challenge.sh' '$bundled' > '$work/challenge.md' &&
+   test \$(grep -Ecx '\| [a-z*]+ \| [0-9]+ \| [0-9]+/[0-9]+ \| [0-9]+/[0-9]+ \| [01]\.[0-9]{4} \|' '$work/challenge.md') \
+     -eq $((categories + 1)) && grep -q '^| \*\*all\*\* | $reviews |' '$work/challenge.md'"
+
 # --- damaged model files: one line on stderr, exit code 1
 size=$(stat -c %s "$model")
 head -c $((size / 2)) "$model" >"$work/truncated.han"
