@@ -132,6 +132,19 @@ check "quantized model verifies" bash -c "'$han' inspect '$work/q.han' | grep -q
 check "quantized storage is shown" bash -c "'$han' inspect '$work/q.han' | grep -q 'embedding .*int8'"
 expect_error "unknown dtype" 1 "unknown storage type 'int4'" quantize "$model" "$work/x.han" --dtype int4
 
+# --- train and fine-tune: a tiny HAN on made-up reviews, then its output layer alone on more.
+for i in $(seq 1 30); do
+  printf 'positive\tthe film was superb and moving.\nnegative\tthe plot was dull and awful.\n'
+done >"$work/reviews.tsv"
+small=(--embedding-dim 6 --word-units 3 --sentence-units 3 --attention-units 4 --epochs 2 --threads 1)
+check "train" bash -c "'$han' train '$work/reviews.tsv' -o '$work/small.han' ${small[*]} >/dev/null 2>&1"
+check "fine-tune the output layer" bash -c "'$han' train '$work/reviews.tsv' -o '$work/tuned.han' \
+  --fine-tune '$work/small.han' --output-layer-only --epochs 1 --threads 1 >/dev/null 2>&1"
+check "the fine-tuned model says so" bash -c \
+  "'$han' inspect '$work/tuned.han' | grep -q '\"fine_tuned\":\"output layer\"'"
+expect_error "output layer without a model" 1 "needs a model to start from" \
+  train "$work/reviews.tsv" -o "$work/x.han" --output-layer-only
+
 # --- convert: PyTorch and Keras HANs (tests/reference/make_convert_fixtures.py) match their
 # frameworks' outputs, probabilities and attention, within 1e-5
 convert=$fixtures/convert

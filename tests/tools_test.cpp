@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -258,6 +259,53 @@ TEST(Trainer, BadSettingsAreClearErrors) {
   EXPECT_THROW(train_file(data.path(), options), Error);
   options = toy_options();
   EXPECT_THROW(train_file(data.path(), options), Error);  // one label only
+}
+
+// Fine-tuning on reviews whose labels are swapped: every weight learns and the vocabulary stays;
+// with output_layer_only the other weights stay bit for bit, and the loss still falls.
+TEST(Trainer, FineTunesEveryWeightOrTheOutputLayerOnly) {
+  TrainOptions options = toy_options();
+  options.epochs = 3;
+  const Model start = train_file(TempFile(toy_reviews(300, 1)).path(), options).model;
+  std::string swapped = toy_reviews(200, 2);
+  for (size_t at = 0; (at = swapped.find("tive\t", at)) != std::string::npos; at += 5) {
+    const size_t line = swapped.rfind('\n', at) + 1;  // npos + 1 == 0 on the first line
+    const bool positive = swapped.compare(line, 8, "positive") == 0;
+    swapped.replace(line, 8, positive ? "negative" : "positive");
+  }
+  const TempFile data(swapped);
+  options.start_from = &start;
+  options.min_count = 100;  // unused: the start's vocabulary is kept
+  const TrainResult all = train_file(data.path(), options);
+  EXPECT_EQ(all.model.vocabulary.size(), start.vocabulary.size());
+  EXPECT_EQ(all.model.labels, start.labels);
+  EXPECT_FALSE(all.model.params.embedding.isApprox(start.params.embedding));
+  EXPECT_LT(all.epochs.back().train_loss, all.epochs.front().train_loss);
+
+  options.output_layer_only = true;
+  const TrainResult head = train_file(data.path(), options);
+  auto weights = [](HanParams<float> params) {
+    std::map<std::string, Matrix<float>> named;
+    visit_han_params(params,
+                     [&](const std::string& name, Matrix<float>& m, bool) { named[name] = m; });
+    return named;
+  };
+  const auto before = weights(start.params);
+  size_t unchanged = 0, changed = 0;
+  for (const auto& [name, m] : weights(head.model.params)) {
+    if (name.rfind("output", 0) == 0) {
+      changed += m != before.at(name);
+    } else {
+      EXPECT_TRUE(m == before.at(name)) << name;
+      ++unchanged;
+    }
+  }
+  EXPECT_GT(unchanged, 10u);
+  EXPECT_EQ(changed, 2u);  // the output kernel and bias
+  EXPECT_LT(head.epochs.back().train_loss, head.epochs.front().train_loss);
+
+  options.start_from = nullptr;
+  EXPECT_THROW(train_file(data.path(), options), Error);  // nothing to fine-tune
 }
 
 // Documents that each use the words of one topic only.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ data:
                             DATA may then give a label by name or by index
   --limit N                 use only the first N lines of DATA
   --skip-malformed          pass over malformed lines instead of stopping at the first
+fine-tuning:
+  --fine-tune MODEL         start from MODEL's weights, keeping its vocabulary, tokenizer and
+                            labels (the vocabulary, tokenizer and architecture options are unused)
+  --output-layer-only       with --fine-tune: train only the output layer, on document vectors
+                            computed once (fast)
 vocabulary and tokenizer:
   --min-count N             minimum occurrences of a word (default 2)
   --max-vocab N             vocabulary size including <pad> and <unk> (default 30000)
@@ -158,10 +164,11 @@ han::TrainOptions train_options(const Args& args) {
 }  // namespace
 
 int cmd_train(const std::vector<std::string>& argv) {
-  const Args args(argv, {"skip-malformed", "help"},
+  const Args args(argv, {"skip-malformed", "output-layer-only", "help"},
                   {"o",
                    "output",
                    "validation",
+                   "fine-tune",
                    "validation-split",
                    "labels",
                    "limit",
@@ -195,7 +202,13 @@ int cmd_train(const std::vector<std::string>& argv) {
   if (args.positional().size() != 1) throw UsageError("han train: expected DATA (see --help)");
   const std::string output = args.get("o", args.get("output", ""));
   if (output.empty()) throw UsageError("han train: -o MODEL is required");
-  const han::TrainOptions options = train_options(args);
+  han::TrainOptions options = train_options(args);
+  std::optional<han::Model> start_model;
+  if (args.has("fine-tune")) {
+    start_model.emplace(han::read_model_file(args.get("fine-tune", "")));
+    options.start_from = &*start_model;
+  }
+  options.output_layer_only = args.has("output-layer-only");
 
   const auto start = std::chrono::steady_clock::now();
   ProgressPrinter progress(options.epochs);

@@ -180,6 +180,24 @@ nlohmann::json training_metadata(const TrainOptions& options, const std::string&
   return metadata;
 }
 
+// One document's forward and backward through the output layer alone, from its (frozen) document
+// vector, with the document dropout of han_forward_train: adds the layer's gradients to `grads`,
+// sets `best` to the predicted label and returns the loss.
+double output_layer_step(const DenseParams<float>& output, const RowVector<float>& document,
+                         double dropout, uint32_t seed, const RowVector<float>& target,
+                         DenseParams<float>& grads, Eigen::Index& best) {
+  RowVector<float> input = document;
+  if (dropout > 0) {
+    std::mt19937 rng(seed);
+    input = input.cwiseProduct(dropout_mask<float>(1, input.size(), dropout, rng).row(0));
+  }
+  const DenseCache<float> cache = dense_forward_train(output, input);
+  const Loss<float> loss = output_loss(output.activation, cache, target);
+  dense_backward(output, cache, loss.d_logits, grads);
+  cache.output.maxCoeff(&best);
+  return loss.value;
+}
+
 }  // namespace
 
 const std::vector<std::string>& golden_texts() {
@@ -199,6 +217,9 @@ struct Trainer::State {
   Model model;
   HanConfig config;
   std::vector<LabelledDocument> train_docs, validation_docs;
+  // With output_layer_only, the document vector of each training document: the layers below the
+  // output are frozen, so it is computed once (without their dropout) instead of every epoch.
+  std::vector<RowVector<float>> frozen_documents;
   size_t threads = 1;
   std::optional<HanGradients<float>> total;  // made once the config is known
   std::vector<HanGradients<float>> parts;
@@ -328,6 +349,13 @@ Trainer::Trainer(TrainData data, const TrainOptions& options, TrainCallbacks cal
          std::to_string(st.validation_docs.size()) + ", " + std::to_string(options.threads) +
          " thread(s)");
 
+  if (options.output_layer_only) {
+    st.frozen_documents.resize(st.train_docs.size());
+    parallel_for(st.train_docs.size(), options.threads, [&](size_t i) {
+      st.frozen_documents[i] =
+          han_forward_train(model.params, st.train_docs[i].ids).output_layer.input;
+    });
+  }
   st.threads = std::max<size_t>(1, std::min(options.threads, options.batch_size));
   st.total.emplace(st.config);
   st.parts.assign(st.threads, HanGradients<float>(st.config));
@@ -375,13 +403,20 @@ bool Trainer::step() {
     for (size_t k = count * t / st.threads; k < count * (t + 1) / st.threads; ++k) {
       const size_t index = st.order[first + k];
       const LabelledDocument& doc = st.train_docs[index];
-      const HanCache<float> cache = han_forward_train(st.model.params, doc.ids, options.dropout,
-                                                      mix_seed(options.seed, st.epoch, index + 1));
+      const uint32_t seed = mix_seed(options.seed, st.epoch, index + 1);
       RowVector<float> target = RowVector<float>::Zero(st.config.num_labels);
       target[static_cast<Eigen::Index>(doc.label)] = 1;
-      part_loss[t] += han_backward(st.model.params, cache, target, st.parts[t]);
       Eigen::Index best;
-      cache.output.probabilities.maxCoeff(&best);
+      if (options.output_layer_only) {
+        part_loss[t] += output_layer_step(st.model.params.output, st.frozen_documents[index],
+                                          options.dropout.document, seed, target,
+                                          st.parts[t].tensors.output, best);
+      } else {
+        const HanCache<float> cache =
+            han_forward_train(st.model.params, doc.ids, options.dropout, seed);
+        part_loss[t] += han_backward(st.model.params, cache, target, st.parts[t]);
+        cache.output.probabilities.maxCoeff(&best);
+      }
       part_correct[t] += static_cast<size_t>(best) == doc.label;
     }
   });
