@@ -7,19 +7,23 @@
 // 2. A fine-tune of the bundled model on 2,000 training reviews, one epoch, every weight and the
 //    output layer only, in Chromium.
 // The reviews are read at run time from IMDB_DIR (default ../shared/data/imdb) and handed to the
-// page by request interception; nothing of them is stored. HAN defaults to build/han.
+// page by request interception; nothing of them is stored. HAN defaults to build/han. Needs
+// scripts/build-wasm.sh and `cd web && npm ci` (playwright-core).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
-import { chromium } from 'playwright-core';
-
 import { serve } from '../scripts/serve.mjs';
 import { TRAIN_PRESETS } from '../web/src/node.js';
 
+// playwright-core is the package's test dependency (cd web && npm ci).
+const { chromium } = createRequire(new URL('../web/package.json', import.meta.url))(
+  'playwright-core',
+);
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const [imdb = join(repo, '../shared/data/imdb'), han = join(repo, 'build/han')] =
   process.argv.slice(2);

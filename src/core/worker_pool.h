@@ -18,19 +18,19 @@ namespace han {
 class WorkerPool {
  public:
   // `threads` - 1 workers; the calling thread is the last one.
+  // A thread that cannot start (std::system_error: in the threads .wasm, no Web Worker free) ends
+  // the ones started before it and is rethrown: a destroyed joinable thread would terminate.
   explicit WorkerPool(size_t threads) {
-    for (size_t t = 1; t < threads; ++t) workers_.emplace_back([this, t] { work(t); });
+    try {
+      for (size_t t = 1; t < threads; ++t) workers_.emplace_back([this, t] { work(t); });
+    } catch (...) {
+      stop();
+      throw;
+    }
   }
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
-  ~WorkerPool() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    start_.notify_all();
-    for (std::thread& w : workers_) w.join();
-  }
+  ~WorkerPool() { stop(); }
 
   size_t size() const { return workers_.size() + 1; }
 
@@ -61,6 +61,16 @@ class WorkerPool {
   }
 
  private:
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    start_.notify_all();
+    for (std::thread& w : workers_) w.join();
+    workers_.clear();
+  }
+
   void work(size_t t) {
     uint64_t seen = 0;
     for (;;) {
