@@ -43,8 +43,9 @@ async function run({ data, preset, start, name }) {
       onProgress: (progress) => postMessage({ type: 'progress', progress }),
       signal: own.signal,
     });
-    // The page offers only what loads: the file's golden cases pass at load.
-    const next = await loadModel(result.bytes, { threads: 1 });
+    // The page offers only what loads: the file's golden cases pass at load. On the trainer
+    // build, which is here already (offline too); it predicts as the inference builds do.
+    const next = await loadModel(result.bytes, { gradients: true, threads: 1 });
     model?.dispose();
     model = next;
     postMessage({

@@ -68,7 +68,7 @@ async function readFile(file) {
   if (csv) {
     const parsed = parseCsv(text);
     if (parsed.error) {
-      setStatus('data-status', `${name}:${parsed.error}`, 'error');
+      setStatus('data-status', `This file cannot be trained on: ${name}:${parsed.error}`, 'error');
       return;
     }
     rows = parsed.rows;
@@ -229,7 +229,7 @@ function checked({ id, message }) {
   if (message === null) {
     // train() accepts it after all.
     data = { name, payload };
-    setStatus('data-status', `${name}: ready to train.`);
+    setStatus('data-status', `${name}: Ready to train.`);
     updateButtons();
     return;
   }
