@@ -68,10 +68,14 @@ async function run({ data, preset, start, name }) {
 async function check({ data, name, id }) {
   const own = new AbortController();
   try {
-    await train(data, { preset: 'fast', name, epochs: 1 }, {
-      onProgress: () => own.abort(),
-      signal: own.signal,
-    });
+    await train(
+      data,
+      { preset: 'fast', name, epochs: 1 },
+      {
+        onProgress: () => own.abort(),
+        signal: own.signal,
+      },
+    );
     postMessage({ type: 'checked', id, message: null });
   } catch (error) {
     postMessage({ type: 'checked', id, message: own.signal.aborted ? null : error.message });

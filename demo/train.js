@@ -100,7 +100,12 @@ function tsvRows(text) {
     if (line === '') continue;
     const tab = line.indexOf('\t');
     if (tab <= 0 || tab === line.length - 1) {
-      rows.push({ line: i + 1, label: tab < 0 ? '' : line.slice(0, tab), text: line, problem: true });
+      rows.push({
+        line: i + 1,
+        label: tab < 0 ? '' : line.slice(0, tab),
+        text: line,
+        problem: true,
+      });
     } else {
       rows.push({ line: i + 1, label: line.slice(0, tab), text: line.slice(tab + 1) });
     }
@@ -211,7 +216,9 @@ function showSummary(rows, counts) {
     }),
   );
   element('preview-caption').textContent =
-    rows.length > PREVIEW_ROWS ? `The first ${PREVIEW_ROWS} of ${plural(rows.length, 'row')}` : 'Every row';
+    rows.length > PREVIEW_ROWS
+      ? `The first ${PREVIEW_ROWS} of ${plural(rows.length, 'row')}`
+      : 'Every row';
   element('data-summary').hidden = rows.length === 0;
 }
 
@@ -284,7 +291,8 @@ function progressed(p) {
 function addEpoch(report) {
   const item = document.createElement('li');
   item.textContent =
-    `Epoch ${report.epoch}: loss ${report.loss.toFixed(3)}, accuracy ${percent(report.accuracy)}, ` +
+    `Epoch ${report.epoch}: loss ${report.loss.toFixed(3)}, ` +
+    `accuracy ${percent(report.accuracy)}, ` +
     `validation accuracy ${percent(report.validationAccuracy)} (${report.seconds.toFixed(1)} s)`;
   element('epochs').append(item);
   setStatus('train-status', `Training on ${data.name}: epoch ${report.epoch} done.`);
@@ -339,7 +347,7 @@ function updateButtons() {
 // --- The chart: loss and accuracy after each report, validation accuracy after each epoch ---
 
 const SVG = 'http://www.w3.org/2000/svg';
-const CHART = { width: 640, height: 260, left: 40, right: 14, top: 12, bottom: 34 };
+const CHART = { left: 40, right: 14, top: 12, bottom: 34 };
 let chartFrame = 0;
 
 function scheduleChart() {
@@ -363,7 +371,12 @@ let chartData = { points: [], history: [], batches: 0, epochs: 0 };
 function drawChart() {
   if (training) chartData = training;
   const { points, history, batches, epochs } = chartData;
-  const { width, height, left, right, top, bottom } = CHART;
+  const { left, right, top, bottom } = CHART;
+  // Drawn at the size shown, so that its text is as large on a phone as on a desktop.
+  const chart = element('chart');
+  const width = Math.max(280, Math.round(chart.clientWidth || 640));
+  const height = width < 480 ? 200 : 260;
+  chart.setAttribute('viewBox', `0 0 ${width} ${height}`);
   const total = Math.max(1, epochs * batches);
   const maxLoss = Math.max(1, ...points.map((p) => p.loss));
   const yMax = Math.ceil(maxLoss * 2) / 2;
@@ -372,15 +385,17 @@ function drawChart() {
   const nodes = [];
   for (let v = 0; v <= yMax + 1e-9; v += yMax > 2 ? 1 : 0.25) {
     nodes.push(svg('line', { class: 'grid', x1: left, x2: width - right, y1: y(v), y2: y(v) }));
-    nodes.push(svg('text', { class: 'axis', x: left - 6, y: y(v) + 4, 'text-anchor': 'end' }, label(v)));
+    nodes.push(
+      svg('text', { class: 'axis', x: left - 6, y: y(v) + 4, 'text-anchor': 'end' }, label(v)),
+    );
   }
   for (let e = 1; e <= epochs; ++e) {
     const at = x(e * batches);
     nodes.push(svg('line', { class: 'epoch', x1: at, x2: at, y1: top, y2: height - bottom }));
     const middle = x((e - 0.5) * batches);
-    nodes.push(
-      svg('text', { class: 'axis', x: middle, y: height - bottom + 18, 'text-anchor': 'middle' }, `epoch ${e}`),
-    );
+    const name = x(batches) - x(0) >= 64 ? `epoch ${e}` : String(e);
+    const at2 = { class: 'axis', x: middle, y: height - bottom + 18, 'text-anchor': 'middle' };
+    nodes.push(svg('text', at2, name));
   }
   const line = (key) =>
     svg('polyline', {
@@ -395,8 +410,9 @@ function drawChart() {
       points: validation.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' '),
     }),
   );
-  for (const p of validation) nodes.push(svg('circle', { class: 'validation-point', cx: p.x, cy: p.y, r: 5 }));
-  element('chart').replaceChildren(...nodes);
+  for (const p of validation)
+    nodes.push(svg('circle', { class: 'validation-point', cx: p.x, cy: p.y, r: 5 }));
+  chart.replaceChildren(...nodes);
 }
 
 const label = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/0$/, ''));
@@ -497,7 +513,11 @@ worker.onmessage = ({ data: message }) => {
 };
 worker.onerror = (event) => {
   event.preventDefault();
-  setStatus('train-status', `The trainer stopped: ${event.message || 'its script did not load'}`, 'error');
+  setStatus(
+    'train-status',
+    `The trainer stopped: ${event.message || 'its script did not load'}`,
+    'error',
+  );
   ready = false;
   training = null;
   updateButtons();
@@ -526,5 +546,6 @@ tryBox.addEventListener('input', () => {
   clearTimeout(typingTimer);
   typingTimer = setTimeout(predict, TYPING_PAUSE_MS);
 });
+new ResizeObserver(scheduleChart).observe(element('chart-figure'));
 drawChart();
 updateButtons();

@@ -68,7 +68,7 @@ async function tryText(page, text) {
   );
 }
 
-test('a generated TSV: counts, preview, training with a chart, trying and downloading the model', async () => {
+test('a generated TSV: counts, preview, a run and its chart, trying, downloading', async () => {
   const page = await openTrainPage();
   const status = await chooseFile(page, tsv('reviews.tsv', toTsv(rows)));
   assert.equal(status, 'reviews.tsv: 300 examples, 2 labels. Ready to train.');
@@ -128,7 +128,7 @@ test('a generated TSV: counts, preview, training with a chart, trying and downlo
   }
 });
 
-test('cancel mid-training: nothing offered, the page stays usable, a fine-tune then works', async () => {
+test('cancel mid-training: nothing offered, the page usable, a fine-tune works after', async () => {
   const page = await openTrainPage();
   await chooseFile(page, tsv('many.tsv', toTsv(makeReviews(3000, 3))));
   await page.click('#train');
@@ -160,15 +160,29 @@ test('cancel mid-training: nothing offered, the page stays usable, a fine-tune t
 test('bad files get the package’s message, and the page stays usable', async () => {
   const page = await openTrainPage();
   const cases = [
-    [tsv('no-tabs.tsv', 'positive a fine film\nnegative a dull film\n'), /no-tabs\.tsv:1: expected label<TAB>text, found no TAB/],
     [
-      { name: 'binary.tsv', mimeType: 'application/octet-stream', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 9, 10]) },
+      tsv('no-tabs.tsv', 'positive a fine film\nnegative a dull film\n'),
+      /no-tabs\.tsv:1: expected label<TAB>text, found no TAB/,
+    ],
+    [
+      {
+        name: 'binary.tsv',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 9, 10]),
+      },
       /NUL bytes.*binary file/,
     ],
     [tsv('empty.tsv', ''), /the data is empty/],
-    [tsv('one-label.tsv', 'positive\ta fine film\npositive\tanother fine film\n'), /one-label\.tsv: needs at least two labels/],
     [
-      { name: 'open-quote.csv', mimeType: 'text/csv', buffer: Buffer.from('label,text\npositive,"a fine\n') },
+      tsv('one-label.tsv', 'positive\ta fine film\npositive\tanother fine film\n'),
+      /one-label\.tsv: needs at least two labels/,
+    ],
+    [
+      {
+        name: 'open-quote.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from('label,text\npositive,"a fine\n'),
+      },
       /open-quote\.csv:2: a quoted field has no closing quote/,
     ],
   ];
@@ -235,7 +249,7 @@ test('a dropped CSV: quoted fields, "" escapes and the header row', async () => 
   ]);
 });
 
-test('markup in the file shows as text in the counts and the preview, and runs nothing', async () => {
+test('markup in the file shows as text in the counts and preview, and runs nothing', async () => {
   const page = await openTrainPage();
   const hostile = [
     ['<b>bold</b>', '<img src=x onerror="window.ran = true"> a fine film'],
@@ -271,7 +285,7 @@ test('offline once loaded: training from scratch and fine-tuning need no request
   assert.deepEqual(requests, []);
 });
 
-test('at phone width the page fits without sideways scrolling, chart and result included', async () => {
+test('at phone width the page fits without sideways scrolling, chart and result too', async () => {
   const page = await openTrainPage({ width: 375, height: 812 });
   await chooseFile(page, tsv('reviews.tsv', toTsv(rows)));
   assert.match(await trainToTheEnd(page), /^Done/);
