@@ -249,14 +249,15 @@ function startTraining() {
   if (!data || training) return;
   const preset = document.querySelector('input[name="preset"]:checked').value;
   const start = document.querySelector('input[name="start"]:checked').value;
-  training = { started: performance.now(), points: [], history: [], batches: 0, epochs: 0 };
+  const what = `${data.name} (${preset} preset, ${startText(start)})`;
+  training = { what, started: performance.now(), points: [], history: [], batches: 0, epochs: 0 };
   worker.postMessage({ type: 'train', data: data.payload, preset, start, name: data.name });
   element('chart-figure').hidden = false;
   element('epochs').replaceChildren();
   element('train-progress').hidden = false;
   element('train-progress').value = 0;
   element('train-detail').textContent = '';
-  setStatus('train-status', `Training on ${data.name} (${preset} preset, ${startText(start)})…`);
+  setStatus('train-status', `Training on ${what}…`);
   drawChart();
   updateButtons();
 }
@@ -300,6 +301,7 @@ function addEpoch(report) {
 
 function trained({ bytes, bestEpoch, epochs, info }) {
   const seconds = (performance.now() - training.started) / 1000;
+  const { what } = training;
   training = null;
   finished = { bytes };
   const best = epochs.find((e) => e.epoch === bestEpoch) ?? epochs.at(-1);
@@ -309,7 +311,7 @@ function trained({ bytes, bestEpoch, epochs, info }) {
       `${percent(best.validationAccuracy)}. Try it and download it below.`,
   );
   element('model-summary').textContent =
-    `${DOWNLOAD_NAME}: ${info.labels.join(' / ')}, a vocabulary of ` +
+    `${DOWNLOAD_NAME}, trained on ${what}: ${info.labels.join(' / ')}, a vocabulary of ` +
     `${info.vocabularySize.toLocaleString('en')} words, ${megabytes(bytes.length)}.`;
   element('result').hidden = false;
   if (!tryBox.value.trim()) tryBox.value = firstText();
@@ -336,8 +338,15 @@ function stopped(message) {
 }
 
 function updateButtons() {
+  // A button that is disabled loses the keyboard focus: it moves to the other one.
+  const focused = document.activeElement;
   trainButton.disabled = !ready || !data || training !== null;
   cancelButton.disabled = training === null;
+  if (focused === trainButton && trainButton.disabled && !cancelButton.disabled) {
+    cancelButton.focus();
+  } else if (focused === cancelButton && cancelButton.disabled && !trainButton.disabled) {
+    trainButton.focus();
+  }
   for (const input of document.querySelectorAll('input[name="preset"], input[name="start"]')) {
     input.disabled = training !== null || input.dataset.unavailable === 'true';
   }

@@ -131,10 +131,14 @@ test('a generated TSV: counts, preview, a run and its chart, trying, downloading
 test('cancel mid-training: nothing offered, the page usable, a fine-tune works after', async () => {
   const page = await openTrainPage();
   await chooseFile(page, tsv('many.tsv', toTsv(makeReviews(3000, 3))));
-  await page.click('#train');
+  // From the keyboard: the focus goes from Train to Cancel and back.
+  const focused = () => page.evaluate(() => document.activeElement.id);
+  await page.focus('#train');
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(), 'cancel');
   assert.equal(await page.isDisabled('#file'), true);
   await page.waitForFunction(() => document.querySelector('#train-detail').textContent !== '');
-  await page.click('#cancel');
+  await page.keyboard.press('Enter');
   await page.waitForFunction(() =>
     /cancelled/.test(document.querySelector('#train-status').textContent),
   );
@@ -146,6 +150,7 @@ test('cancel mid-training: nothing offered, the page usable, a fine-tune works a
   assert.equal(await page.isVisible('#download'), false);
   assert.equal(await page.isDisabled('#cancel'), true);
   assert.equal(await page.isDisabled('#file'), false);
+  assert.equal(await focused(), 'train');
 
   // A second run, on another file: the bundled model's output layer, on the user's rows.
   await chooseFile(page, tsv('reviews.tsv', toTsv(rows)));
@@ -154,7 +159,10 @@ test('cancel mid-training: nothing offered, the page usable, a fine-tune works a
   await tryText(page, POSITIVE);
   assert.match(await page.textContent('#verdict'), /^positive · /);
   // Its vocabulary is the bundled model's.
-  assert.match(await page.textContent('#model-summary'), /a vocabulary of 30,000 words/);
+  assert.match(
+    await page.textContent('#model-summary'),
+    /^my-model\.han, trained on reviews\.tsv \(fast preset, fine-tuning the bundled model’s output layer\): negative \/ positive, a vocabulary of 30,000 words, [\d.]+ MiB\.$/,
+  );
 });
 
 test('bad files get the package’s message, and the page stays usable', async () => {
