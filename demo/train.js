@@ -254,6 +254,7 @@ function startTraining() {
   worker.postMessage({ type: 'train', data: data.payload, preset, start, name: data.name });
   element('chart-figure').hidden = false;
   element('epochs').replaceChildren();
+  element('trainer-messages').replaceChildren();
   element('train-progress').hidden = false;
   element('train-progress').value = 0;
   element('train-detail').textContent = '';
@@ -276,6 +277,11 @@ function progressed(p) {
     training.points.push({ x: done, loss: p.loss, accuracy: p.accuracy });
   }
   for (const report of p.history.slice(training.history.length)) addEpoch(report);
+  for (const message of p.messages) {
+    const item = document.createElement('li');
+    item.textContent = message;
+    element('trainer-messages').append(item);
+  }
   training.history = p.history;
   const total = p.epochs * p.batches;
   const progress = element('train-progress');

@@ -98,6 +98,8 @@ test('a generated TSV: counts, preview, a run and its chart, trying, downloading
   assert.ok(chart.loss >= 3, JSON.stringify(chart));
   assert.equal(chart.validation, chart.epochs);
   assert.ok(chart.epochs >= 1 && chart.epochs <= 3);
+  // What the trainer said, as han train says it.
+  assert.match(await page.textContent('#trainer-messages li >> nth=0'), /^vocabulary: \d+ words/);
 
   await tryText(page, POSITIVE);
   assert.match(await page.textContent('#verdict'), /^positive · \d+\.\d%$/);
