@@ -303,3 +303,24 @@ test('at phone width the page fits without sideways scrolling, chart and result 
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth));
   await screenshot(page, 'train-phone');
 });
+
+test('without the bundled model, training from scratch still works and fine-tuning is off', async () => {
+  const model = '**/web/models/imdb-sentiment.han';
+  await session.context.route(model, (route) => route.fulfill({ status: 404, body: 'Not found' }));
+  try {
+    const page = await session.newPage('/demo/train.html');
+    await page.waitForFunction(() =>
+      /ready/.test(document.querySelector('#train-status').textContent),
+    );
+    assert.match(
+      await page.textContent('#train-status'),
+      /^The trainer is ready, but fine-tuning is not: the bundled model did not load \(HTTP 404\)$/,
+    );
+    assert.equal(await page.isDisabled('input[name="start"][value="all"]'), true);
+    assert.equal(await page.isDisabled('input[name="start"][value="output"]'), true);
+    await chooseFile(page, tsv('reviews.tsv', toTsv(rows.slice(0, 200))));
+    assert.match(await trainToTheEnd(page), /^Done/);
+  } finally {
+    await session.context.unroute(model);
+  }
+});
