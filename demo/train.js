@@ -27,6 +27,7 @@ let training = null; // { started, points, history, batches, epochs } of the run
 let finished = null; // { bytes } of the last finished run, the one offered
 let pendingCheck = null; // { name, payload, id } of the file the worker checks
 let checks = 0;
+let reads = 0; // files chosen, the last one the one shown
 let typingTimer;
 
 adoptHighlightStyles(document);
@@ -34,6 +35,7 @@ adoptHighlightStyles(document);
 // --- The file ---
 
 async function readFile(file) {
+  const read = (reads += 1);
   data = null;
   pendingCheck = null;
   element('data-summary').hidden = true;
@@ -52,9 +54,12 @@ async function readFile(file) {
   try {
     bytes = new Uint8Array(await file.arrayBuffer());
   } catch (error) {
-    setStatus('data-status', `${file.name} could not be read: ${error.message}`, 'error');
+    if (read === reads) {
+      setStatus('data-status', `${file.name} could not be read: ${error.message}`, 'error');
+    }
     return;
   }
+  if (read !== reads) return; // another file was chosen meanwhile
   const name = file.name;
   // Text never has NUL bytes, and an empty file has no rows: what train() says of them.
   if (bytes.length === 0 || bytes.subarray(0, 65536).includes(0)) {

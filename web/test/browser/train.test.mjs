@@ -161,9 +161,13 @@ test('cancel mid-training: nothing offered, the page usable, a fine-tune works a
   await tryText(page, POSITIVE);
   assert.match(await page.textContent('#verdict'), /^positive · /);
   // Its vocabulary is the bundled model's.
-  assert.match(
-    await page.textContent('#model-summary'),
-    /^my-model\.han, trained on reviews\.tsv \(fast preset, fine-tuning the bundled model’s output layer\): negative \/ positive, a vocabulary of 30,000 words, [\d.]+ MiB\.$/,
+  const summary = await page.textContent('#model-summary');
+  assert.ok(
+    summary.startsWith(
+      'my-model.han, trained on reviews.tsv (fast preset, fine-tuning the bundled model’s ' +
+        'output layer): negative / positive, a vocabulary of 30,000 words, ',
+    ),
+    summary,
   );
 });
 
@@ -304,7 +308,7 @@ test('at phone width the page fits without sideways scrolling, chart and result 
   await screenshot(page, 'train-phone');
 });
 
-test('without the bundled model, training from scratch still works and fine-tuning is off', async () => {
+test('without the bundled model, training from scratch works and fine-tuning is off', async () => {
   const model = '**/web/models/imdb-sentiment.han';
   await session.context.route(model, (route) => route.fulfill({ status: 404, body: 'Not found' }));
   try {
