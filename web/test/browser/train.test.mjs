@@ -230,6 +230,18 @@ test('bad files get the package’s message, and the page stays usable', async (
   assert.equal(refused.reads, 0);
   assert.match(refused.status, /^huge\.tsv is 65\.0 MiB, more than the 64\.0 MiB this page reads/);
 
+  // Invalid UTF-8 reads as U+FFFD, as the trainer reads it.
+  const latin1 = Buffer.concat([
+    Buffer.from('positive\tcaf'),
+    Buffer.from([0xe9]),
+    Buffer.from(' cr\u00e8me\nnegative\tdull\n'),
+  ]);
+  assert.match(await chooseFile(page, tsv('latin1.tsv', latin1)), /Ready to train/);
+  assert.equal(
+    await page.textContent('#preview tbody tr >> nth=0 >> td >> nth=2'),
+    'caf\ufffd crème',
+  );
+
   // A good file after them all is ready to train.
   const status = await chooseFile(page, tsv('reviews.tsv', toTsv(rows)));
   assert.match(status, /Ready to train/);
