@@ -48,6 +48,7 @@ scripts/build-wasm.sh
 # The package's parity tests compare with the native CLI built above.
 (cd web && npm ci --no-audit --no-fund --loglevel=error && HAN_CLI="$PWD/../build-test/han" npm test)
 
-echo "== the demo page and <han-highlight> in headless Chromium (screenshots in test-artifacts/)"
+echo "== the demo pages and <han-highlight> in headless Chromium (screenshots in test-artifacts/)"
 ensure_packages chromium
-(cd web && npm run --silent test:browser)
+# train.test.mjs has the native CLI inspect the model the training page downloads.
+(cd web && HAN_CLI="$PWD/../build-test/han" npm run --silent test:browser)

@@ -219,8 +219,8 @@ test('every method of the demo and of <han-highlight> keeps the labels and revie
   await assertNothingInjected(embed);
 });
 
-// The policy of both pages, as written.
-for (const name of ['index.html', 'embed.html']) {
+// The policy of each page, as written.
+for (const name of ['index.html', 'embed.html', 'train.html']) {
   test(`demo/${name}: a policy for WebAssembly without eval or inline script`, () => {
     const html = readFileSync(`${repo}demo/${name}`, 'utf8');
     const policy = html.match(/http-equiv="Content-Security-Policy"\s+content="([^"]+)"/)[1];
