@@ -5,6 +5,7 @@ import { toHTML, toNeatVision, toSVG } from '../web/src/index.js';
 import { adoptHighlightStyles, renderHighlight } from '../web/src/render.js';
 
 import { examples } from './examples.js';
+import { percent, probabilityRow } from './verdict.js';
 
 const TYPING_PAUSE_MS = 250;
 
@@ -113,19 +114,6 @@ function showRemoval() {
     (label === verdict ? `; the verdict stays ${verdict}.` : ` and flips the verdict to ${label}.`);
 }
 
-function probabilityRow(name, probability) {
-  const row = document.createElement('li');
-  const label = document.createElement('span');
-  label.textContent = name;
-  const bar = document.createElement('span');
-  bar.className = 'bar';
-  bar.style.setProperty('--p', probability);
-  const value = document.createElement('span');
-  value.textContent = percent(probability);
-  row.append(label, bar, value);
-  return row;
-}
-
 function showEmpty() {
   shown = null;
   element('method-status').textContent = '';
@@ -177,7 +165,6 @@ function download(name, type, content) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
-const percent = (p) => `${(p * 100).toFixed(1)}%`;
 const plural = (n, noun) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
 
 review.addEventListener('input', () => {

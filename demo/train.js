@@ -5,6 +5,8 @@
 import { MAX_TRAIN_BYTES } from '../web/src/index.js';
 import { adoptHighlightStyles, renderHighlight } from '../web/src/render.js';
 
+import { percent, probabilityRow } from './verdict.js';
+
 // The page holds the file, its text and the worker's copy at once (and the trainer another, with
 // its tokens): 64 MiB keeps that within a phone's memory. IMDB's 25,000 reviews are 33 MB.
 const PAGE_LIMIT = Math.min(MAX_TRAIN_BYTES, 64 * 2 ** 20);
@@ -460,18 +462,7 @@ function showPrediction({ text, prediction }) {
   const { label } = prediction;
   element('verdict').textContent = `${label} · ${percent(prediction.probabilities[label])}`;
   element('probabilities').replaceChildren(
-    ...Object.entries(prediction.probabilities).map(([name, p]) => {
-      const row = document.createElement('li');
-      const labelName = document.createElement('span');
-      labelName.textContent = name;
-      const bar = document.createElement('span');
-      bar.className = 'bar';
-      bar.style.setProperty('--p', p);
-      const value = document.createElement('span');
-      value.textContent = percent(p);
-      row.append(labelName, bar, value);
-      return row;
-    }),
+    ...Object.entries(prediction.probabilities).map(([name, p]) => probabilityRow(name, p)),
   );
 }
 
@@ -493,7 +484,6 @@ function setStatus(id, text, kind) {
   else delete status.dataset.kind;
 }
 
-const percent = (p) => `${(p * 100).toFixed(1)}%`;
 const plural = (n, noun) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
 const megabytes = (bytes) =>
   bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
