@@ -13,6 +13,9 @@ _FOUR_PLACES = Decimal("0.0001")
 
 HIGHLIGHT_COLOR = "#ff9900"
 BAR_COLOR = "#9a4a00"
+# Words and bars that speak against the label (signed attributions), as highlight.js colours them.
+AGAINST_COLOR = "#5b9bff"
+AGAINST_BAR_COLOR = "#1d4f91"
 MAX_OPACITY = 0.85
 VIEWS = ("word", "sentence", "combined")
 UNREAD_TITLE = "not read: the model’s length limits cut the text here"
@@ -30,6 +33,10 @@ STYLESHEET = f"""
 }}
 [data-view='word'] .han-word {{ --han-shade: var(--han-shade-word); }}
 [data-view='sentence'] .han-word {{ --han-shade: var(--han-shade-sentence); }}
+.han-word.han-against {{
+  background-color: color-mix(in srgb, var(--han-against, {AGAINST_COLOR})
+    calc(var(--han-shade) * {MAX_OPACITY * 100:g}%), transparent);
+}}
 .han-word:hover {{ outline: 1px dashed currentColor; }}
 .han-word:focus-visible {{ outline: 2px solid currentColor; outline-offset: 1px; }}
 .han-bar, .han-legend-bar {{
@@ -39,6 +46,9 @@ STYLESHEET = f"""
   margin-inline-end: 0.3em;
   border-radius: 0.15em;
   background: var(--han-bar-color, {BAR_COLOR});
+}}
+.han-bar.han-against, .han-legend-bar.han-against {{
+  background: var(--han-against-bar-color, {AGAINST_BAR_COLOR});
 }}
 .han-unread {{ color: #5c5c5c; text-decoration: line-through; }}
 .han-tip {{
@@ -76,6 +86,10 @@ STYLESHEET = f"""
   background: linear-gradient(to right, transparent,
     color-mix(in srgb, var(--han-highlight, {HIGHLIGHT_COLOR}) {MAX_OPACITY * 100:g}%, transparent));
 }}
+.han-legend-scale.han-against {{
+  background: linear-gradient(to right, transparent,
+    color-mix(in srgb, var(--han-against, {AGAINST_COLOR}) {MAX_OPACITY * 100:g}%, transparent));
+}}
 @media (prefers-reduced-motion: no-preference) {{
   .han-word {{ transition: background-color 0.15s; }}
 }}
@@ -85,6 +99,10 @@ STYLESHEET = f"""
   .han-word {{
     color: #000;
     background-color: color-mix(in srgb, var(--han-highlight, {HIGHLIGHT_COLOR})
+      calc(var(--han-shade) * {MAX_OPACITY * 100:g}%), #fff);
+  }}
+  .han-word.han-against {{
+    background-color: color-mix(in srgb, var(--han-against, {AGAINST_COLOR})
       calc(var(--han-shade) * {MAX_OPACITY * 100:g}%), #fff);
   }}
 }}

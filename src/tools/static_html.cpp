@@ -23,6 +23,10 @@ const char* const kStylesheet = R"(
 }
 [data-view='word'] .han-word { --han-shade: var(--han-shade-word); }
 [data-view='sentence'] .han-word { --han-shade: var(--han-shade-sentence); }
+.han-word.han-against {
+  background-color: color-mix(in srgb, var(--han-against, #5b9bff)
+    calc(var(--han-shade) * 85%), transparent);
+}
 .han-word:hover { outline: 1px dashed currentColor; }
 .han-word:focus-visible { outline: 2px solid currentColor; outline-offset: 1px; }
 .han-bar, .han-legend-bar {
@@ -32,6 +36,9 @@ const char* const kStylesheet = R"(
   margin-inline-end: 0.3em;
   border-radius: 0.15em;
   background: var(--han-bar-color, #9a4a00);
+}
+.han-bar.han-against, .han-legend-bar.han-against {
+  background: var(--han-against-bar-color, #1d4f91);
 }
 .han-unread { color: #5c5c5c; text-decoration: line-through; }
 .han-tip {
@@ -71,6 +78,10 @@ const char* const kStylesheet = R"(
   background: linear-gradient(to right, transparent,
     color-mix(in srgb, var(--han-highlight, #ff9900) 85%, transparent));
 }
+.han-legend-scale.han-against {
+  background: linear-gradient(to right, transparent,
+    color-mix(in srgb, var(--han-against, #5b9bff) 85%, transparent));
+}
 @media (prefers-reduced-motion: no-preference) {
   .han-word { transition: background-color 0.15s; }
 }
@@ -80,6 +91,10 @@ const char* const kStylesheet = R"(
   .han-word {
     color: #000;
     background-color: color-mix(in srgb, var(--han-highlight, #ff9900)
+      calc(var(--han-shade) * 85%), #fff);
+  }
+  .han-word.han-against {
+    background-color: color-mix(in srgb, var(--han-against, #5b9bff)
       calc(var(--han-shade) * 85%), #fff);
   }
 }
