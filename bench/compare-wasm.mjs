@@ -24,7 +24,12 @@ const systems = [];
 for (const spec of specs) {
   const [name, location] = spec.split('=');
   const [dir, flag] = location.split(':');
-  const model = await loadModelFromBuild(dir, modelPath, { cacheProjections: flag !== 'nocache' });
+  // Without the sentence cache, which would serve the repeated documents from memory and hide
+  // what the builds compute.
+  const model = await loadModelFromBuild(dir, modelPath, {
+    cacheProjections: flag !== 'nocache',
+    sentenceCache: false,
+  });
   for (const doc of A) model.predictIds(doc); // warm-up: the cache, V8's optimised code
   model.predictIds(B[0]);
   systems.push({ name, model, rates: [], latencies: [] });
