@@ -160,6 +160,10 @@ class LoadedModel {
     });
   }
 
+  bool threads_stalled() const {
+    return model_.threads_stalled();
+  }
+
   // text: a JavaScript string.
   val predict(const val& text) const {
     return outcome([&] {
@@ -316,7 +320,8 @@ EMSCRIPTEN_BINDINGS(han) {
       .function("explain", &LoadedModel::explain)
       .function("info", &LoadedModel::info)
       .function("cachedWords", &LoadedModel::cached_words)
-      .function("cachedSentenceBytes", &LoadedModel::cached_sentence_bytes);
+      .function("cachedSentenceBytes", &LoadedModel::cached_sentence_bytes)
+      .function("threadsStalled", &LoadedModel::threads_stalled);
   emscripten::function("loadModel", &load_model);
   emscripten::function("defaultLimits", &default_limits);
 }

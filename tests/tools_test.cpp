@@ -2,10 +2,14 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -138,31 +142,72 @@ TEST(Parallel, VisitsEveryIndexOnceAndRethrows) {
                Error);
 }
 
-TEST(Parallel, WorkerPoolRunsEachPartOncePerCallOnItsOwnThreadAndRethrows) {
+TEST(Parallel, WorkerPoolRunsEachPartOncePerCallAndRethrows) {
   for (size_t threads : {1, 2, 3}) {
     WorkerPool pool(threads);
     ASSERT_EQ(pool.size(), threads);
     std::vector<int> visits(threads, 0);
-    std::vector<std::thread::id> ids(threads);
+    std::set<std::thread::id> ran_on;
+    std::mutex ran_on_mutex;
     for (int call = 0; call < 200; ++call) {
-      pool.run([&](size_t t) {
-        ++visits[t];
-        ids[t] = std::this_thread::get_id();
+      pool.run([&](size_t part) {
+        ++visits[part];
+        // Long enough that the workers wake and claim parts, not only the caller.
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        std::lock_guard<std::mutex> lock(ran_on_mutex);
+        ran_on.insert(std::this_thread::get_id());
       });
     }
     for (int v : visits) EXPECT_EQ(v, 200);
-    EXPECT_EQ(ids[0], std::this_thread::get_id());
-    for (size_t t = 1; t < threads; ++t) EXPECT_NE(ids[t], ids[0]);
-    EXPECT_THROW(pool.run([&](size_t t) {
-      if (t == threads - 1) throw Error("last part");
+    EXPECT_EQ(ran_on.size(), threads);
+    EXPECT_THROW(pool.run([&](size_t part) {
+      if (part == threads - 1) throw Error("last part");
     }),
                  Error);
     int after = 0;
-    pool.run([&](size_t t) {
-      if (t == 0) after = 1;
+    pool.run([&](size_t part) {
+      if (part == 0) after = 1;
     });
     EXPECT_EQ(after, 1);  // still usable
+    EXPECT_FALSE(pool.stalled());
   }
+}
+
+// What a part reads while the test holds it: outside the test's frame, which the stalled worker
+// outlives.
+std::atomic<bool> g_release_part{false}, g_part_held{false};
+void hold_part() {
+  g_part_held = true;
+  while (!g_release_part) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+// A worker that stops inside a part it claimed: the caller gives up after the stall wait, with
+// WorkerStalled, and every later section runs on the caller alone.
+TEST(Parallel, WorkerPoolGivesUpOnAWorkerStalledInItsPart) {
+  {
+    WorkerPool pool(2, std::chrono::milliseconds(200));
+    const std::thread::id caller = std::this_thread::get_id();
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      pool.run([&](size_t) {
+        if (std::this_thread::get_id() != caller) return hold_part();
+        // The caller waits for the worker to take the other part, so that that one stalls.
+        while (!g_part_held) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      });
+      ADD_FAILURE() << "run returned while its worker was held";
+    } catch (const WorkerStalled& stalled) {
+      EXPECT_NE(std::string(stalled.what()).find("did not finish its part"), std::string::npos);
+    }
+    const auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(waited, std::chrono::milliseconds(200));
+    EXPECT_LT(waited, std::chrono::seconds(20));
+    EXPECT_TRUE(pool.stalled());
+    std::vector<std::thread::id> ran_on(2);
+    pool.run([&](size_t part) { ran_on[part] = std::this_thread::get_id(); });
+    EXPECT_EQ(ran_on[0], caller);
+    EXPECT_EQ(ran_on[1], caller);
+  }  // the destructor leaves the held worker behind instead of joining it
+  g_release_part = true;
 }
 
 // Reviews made of filler words and one telling word; the label follows the telling word.

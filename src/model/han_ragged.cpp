@@ -1,6 +1,7 @@
 // The float path of the HAN on the kernels (han.h, detail::han_forward_ragged): documents run
 // together, the sentences of all of them as one ragged batch at the word level.
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "core/worker_pool.h"
@@ -285,11 +286,9 @@ struct DocumentScratch {
   GruScratch gru;
 };
 
-}  // namespace
-
-std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, const Document* docs,
-                                                 size_t count, const RaggedOptions& options) {
-  thread_local DocumentScratch scratch;
+std::vector<HanOutput<float>> forward_ragged(const HanParams<float>& p, const Document* docs,
+                                             size_t count, const RaggedOptions& options,
+                                             DocumentScratch& scratch) {
   const HanConfig& c = p.config;
   const int word_dim = c.word_encoder.output_dim(), sentence_dim = c.sentence_encoder.output_dim();
 
@@ -398,6 +397,26 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
     o.sentences_reused = static_cast<size_t>(scratch.reused[d]);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, const Document* docs,
+                                                 size_t count, const RaggedOptions& options) {
+  // On the heap, so that it can be left to a worker that stalled in the middle of its part.
+  thread_local std::unique_ptr<DocumentScratch> scratch;
+  if (!scratch) scratch = std::make_unique<DocumentScratch>();
+  try {
+    return forward_ragged(p, docs, count, options, *scratch);
+  } catch (const WorkerStalled&) {
+    // The late worker may yet write into this scratch's batch: it keeps it (leaked), and this
+    // prediction starts again on this thread alone, with new working memory.
+    static_cast<void>(scratch.release());
+    scratch = std::make_unique<DocumentScratch>();
+    RaggedOptions alone = options;
+    alone.pool = nullptr;
+    return forward_ragged(p, docs, count, alone, *scratch);
+  }
 }
 
 }  // namespace han::detail

@@ -142,6 +142,9 @@ struct Model {
   // Predictions encode the sentences of a document, and of a batch, on `threads` threads (a pool
   // kept until the next call; 1: on the calling thread). The results are the same bit for bit.
   void set_threads(size_t threads);
+  // True once a thread of the pool held its part of a prediction past WorkerPool's stall wait (its
+  // Web Worker has probably stopped): that prediction, and every one after, ran on one thread.
+  bool threads_stalled() const { return pool.value && pool.value->stalled(); }
   GoldenReport check_golden() const;
   // Replaces the golden cases with these texts and the model's own current predictions.
   void set_golden_texts(const std::vector<std::string>& texts);

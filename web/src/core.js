@@ -385,6 +385,7 @@ class Model {
   #labels;
   #wasm;
   #variant;
+  #stallWarned = false;
 
   constructor(handle, { wasm, variant, threads }, limits) {
     this.#handle = handle;
@@ -411,7 +412,7 @@ class Model {
     if (typeof text !== 'string') {
       throw new TypeError(`predict: expected a string, got ${describe(text)}`);
     }
-    return this.#prediction(unwrap(handle.predict(text)), text);
+    return this.#prediction(this.#result(handle.predict(text)), text);
   }
 
   // sentences: the document as word ids (0 = padding), one array (or Int32Array) per sentence.
@@ -441,7 +442,7 @@ class Model {
         ids[next++] = id;
       }
     });
-    const out = unwrap(handle.predictIds(ids, lengths));
+    const out = this.#result(handle.predictIds(ids, lengths));
     const probabilities = Array.from(out.probabilities);
     const best = probabilities.indexOf(Math.max(...probabilities));
     let first = 0;
@@ -487,7 +488,7 @@ class Model {
         );
       }
     }
-    const out = unwrap(handle.explain(text, method, steps, topWords));
+    const out = this.#result(handle.explain(text, method, steps, topWords));
     const explanation = { ...this.#prediction(out, text), method: out.method };
     if (out.integratedGradients) explanation.integratedGradients = out.integratedGradients;
     if (out.comprehensiveness) {
@@ -511,7 +512,7 @@ class Model {
     // In batches, which the core runs together; a bounded number per call bounds the heap.
     const predictions = [];
     for (let first = 0; first < list.length; first += BATCH_SIZE) {
-      const batch = unwrap(this.#handle.predictBatch(list.slice(first, first + BATCH_SIZE)));
+      const batch = this.#result(this.#handle.predictBatch(list.slice(first, first + BATCH_SIZE)));
       batch.forEach((raw, i) => predictions.push(this.#prediction(raw, list[first + i])));
     }
     return predictions;
@@ -553,6 +554,19 @@ class Model {
       sentences,
     };
     return Object.defineProperty(prediction, 'sentencesReused', { value: raw.sentencesReused });
+  }
+
+  // The bindings' outcome of a prediction; before it, once, a warning if a worker of this model's
+  // pool stalled in it (WorkerPool: the prediction was made again on one thread, as all after).
+  #result(outcome) {
+    if (this.info.threads > 1 && !this.#stallWarned && this.#handle.threadsStalled()) {
+      this.#stallWarned = true;
+      console.warn(
+        'han-wasm: a worker of the threads build did not finish its part of a prediction in ' +
+          'time (it has probably stopped); this model now predicts on one thread',
+      );
+    }
+    return unwrap(outcome);
   }
 
   #live() {

@@ -215,6 +215,9 @@ test('workers that cannot start leave the models already on threads working', as
 });
 
 test('a worker that dies once running: a warning, its model throws, then one thread', async () => {
+  const alone = await loadModel(fixtureBytes('lstm'), { threads: 1 });
+  const expected = alone.predict(texts[3]);
+  alone.dispose();
   // The worker exits when asked to run its thread, before the real script sees the message.
   const pkg = await packageWithWorker(
     `require('worker_threads').parentPort.on('message', (data) => {\n` +
@@ -230,6 +233,10 @@ test('a worker that dies once running: a warning, its model throws, then one thr
     });
     model = await pkg.loadModel(fixtureBytes('lstm'), { threads: 2 });
     assert.deepEqual([model.info.variant, model.info.threads], ['threads', 2]);
+    // Before the page hears of it, a prediction in two parts: the part the dead worker would
+    // have taken is done by the calling thread (WorkerPool), instead of waited for forever.
+    assert.deepEqual(model.predict(texts[3]), expected);
+    assert.equal(seen.length, 0);
     // The package's workers do not keep Node running: this timer does, until the warning.
     const keepAlive = setInterval(() => {}, 100);
     await warned.finally(() => clearInterval(keepAlive));
