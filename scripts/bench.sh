@@ -28,3 +28,5 @@ node bench/run.mjs "$data" build-bench/han_native_bench "$@"
 # B on 1, 2 and 4 threads).
 node bench/incremental.mjs "$data" 5 simd "$data/results.json"
 build-bench/han_incremental_bench "$data" 5
+# Threads in the package: B on 1 (the SIMD build), 2 and 4 threads (the threads build).
+node bench/threads-wasm.mjs 9
