@@ -4,6 +4,8 @@
 // the training ones of src/layers/ (encoder_forward_train, attention_backward, ...), run from word
 // vectors instead of word ids, without dropout, and without the embedding's gradient.
 #include <cstddef>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "layers/activation.h"
@@ -49,6 +51,19 @@ RowVector<T> output_gradient_of_logits(Activation activation, const RowVector<T>
   return activation_backward(activation, outputs, d);
 }
 
+// Parameter gradients with empty kernels, which the backward passes take as "none": an
+// attribution needs the inputs' gradients alone, and the weights' would double the work.
+template <typename T>
+EncoderParams<T> no_gradients(const EncoderParams<T>& e) {
+  const auto empty = [](const RecurrentParams<T>& cell) {
+    return std::visit([](const auto& c) { return RecurrentParams<T>(std::decay_t<decltype(c)>{}); },
+                      cell);
+  };
+  EncoderParams<T> none{e.config, empty(e.forward), {}};
+  if (e.config.bidirectional) none.backward = empty(e.backward);
+  return none;
+}
+
 }  // namespace detail
 
 // outputs[label] of the HAN on `vectors` and its gradient with respect to them.
@@ -77,28 +92,25 @@ OutputGradient<T> output_gradient(const HanParams<T>& p, const WordVectors<T>& v
 
   OutputGradient<T> result{output.output, {}};
   if (vectors.empty()) return result;  // the document vector is a constant 0
-  // The parameter gradients the layers' backward passes accumulate; only their inputs' are kept.
-  const int word_dim = c.word_encoder.output_dim(), sentence_dim = c.sentence_encoder.output_dim();
-  DenseParams<T> unused_output = make_dense<T>(c.output_activation, sentence_dim, c.num_labels);
-  AttentionParams<T> unused_sentence_attention =
-      make_attention<T>(c.sentence_attention, sentence_dim);
-  EncoderParams<T> unused_sentence_encoder = make_encoder<T>(c.sentence_encoder, word_dim);
-  AttentionParams<T> unused_word_attention = make_attention<T>(c.word_attention, word_dim);
-  EncoderParams<T> unused_word_encoder = make_encoder<T>(c.word_encoder, c.embedding_dim);
+  DenseParams<T> no_output;
+  AttentionParams<T> no_sentence_attention{c.sentence_attention, {}, {}, {}};
+  EncoderParams<T> no_sentence_encoder = detail::no_gradients(p.sentence_encoder);
+  AttentionParams<T> no_word_attention{c.word_attention, {}, {}, {}};
+  EncoderParams<T> no_word_encoder = detail::no_gradients(p.word_encoder);
   const RowVector<T> d_document = dense_backward(
       p.output, output,
-      detail::output_gradient_of_logits(p.output.activation, output.output, label), unused_output);
+      detail::output_gradient_of_logits(p.output.activation, output.output, label), no_output);
   const Matrix<T> d_sentence_vectors =
       encoder_backward(p.sentence_encoder, sentence_encoder,
                        attention_backward(p.sentence_attention, sentence_attention, d_document,
-                                          unused_sentence_attention),
-                       unused_sentence_encoder);
+                                          no_sentence_attention),
+                       no_sentence_encoder);
   for (size_t k = 0; k < vectors.size(); ++k) {
     const Matrix<T> d_states = attention_backward(
         p.word_attention, attentions[k],
-        RowVector<T>(d_sentence_vectors.row(static_cast<Eigen::Index>(k))), unused_word_attention);
+        RowVector<T>(d_sentence_vectors.row(static_cast<Eigen::Index>(k))), no_word_attention);
     result.d_word_vectors.push_back(
-        encoder_backward(p.word_encoder, encoders[k], d_states, unused_word_encoder));
+        encoder_backward(p.word_encoder, encoders[k], d_states, no_word_encoder));
   }
   return result;
 }

@@ -43,8 +43,12 @@ namespace detail {
 // u_t = act(h_t W + b), one row per step.
 template <typename T>
 Matrix<T> attention_hidden(const AttentionParams<T>& a, const Matrix<T>& h) {
-  Matrix<T> projected = h * a.kernel;
-  if (a.config.use_bias) projected.rowwise() += a.bias.row(0);
+  Matrix<T> projected(h.rows(), a.kernel.cols());
+  if (a.config.use_bias) {
+    multiply_add(h, a.kernel, a.bias.row(0), projected);
+  } else {
+    multiply(h, a.kernel, projected);
+  }
   apply_activation(a.config.activation, projected);
   return projected;
 }
@@ -105,20 +109,24 @@ AttentionCache<T> attention_forward_train(const AttentionParams<T>& a, const Mat
 // dalpha_t = dpooled · h_t,  dscore = softmax_backward(alpha, dalpha),  dc += sum_t dscore_t u_t,
 // da_t = act'(u_t) ⊙ dscore_t c,  dW += hᵀ da,  db += sum_t da,  dh_t = alpha_t dpooled + da_t Wᵀ.
 // Masked steps have alpha_t = 0, hence dscore_t = 0 and dh_t = 0.
-// Adds the parameter gradients to `grads` (shaped like `a`) and returns dh.
+// Adds the parameter gradients to `grads` (shaped like `a`; one with an empty kernel
+// takes none) and returns dh.
 template <typename T>
 Matrix<T> attention_backward(const AttentionParams<T>& a, const AttentionCache<T>& cache,
                              const RowVector<T>& d_pooled, AttentionParams<T>& grads) {
   const RowVector<T>& weights = cache.output.weights;
   const RowVector<T> d_weights = (cache.inputs * d_pooled.transpose()).transpose();
   const RowVector<T> d_scores = softmax_backward(weights, d_weights);
-  grads.context.row(0) += d_scores * cache.hidden;
   const Matrix<T> d_hidden = d_scores.transpose() * a.context.row(0);
   const Matrix<T> d_projected = activation_backward(a.config.activation, cache.hidden, d_hidden);
-  grads.kernel.noalias() += cache.inputs.transpose() * d_projected;
-  if (a.config.use_bias) grads.bias.row(0) += d_projected.colwise().sum();
-  Matrix<T> dh = weights.transpose() * d_pooled;
-  dh.noalias() += d_projected * a.kernel.transpose();
+  if (grads.kernel.size() > 0) {
+    grads.context.row(0) += d_scores * cache.hidden;
+    add_transposed_product(cache.inputs, d_projected, grads.kernel);
+    if (a.config.use_bias) grads.bias.row(0) += d_projected.colwise().sum();
+  }
+  Matrix<T> dh(cache.inputs.rows(), cache.inputs.cols());
+  multiply(d_projected, transposed(a.kernel), dh);
+  dh.noalias() += weights.transpose() * d_pooled;
   return dh;
 }
 

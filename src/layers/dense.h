@@ -51,19 +51,25 @@ struct DenseCache {
 
 template <typename T>
 DenseCache<T> dense_forward_train(const DenseParams<T>& d, const RowVector<T>& x) {
-  DenseCache<T> cache{x, x * d.kernel + d.bias.row(0), {}};
+  DenseCache<T> cache{x, RowVector<T>(d.kernel.cols()), {}};
+  multiply_add(x, d.kernel, d.bias.row(0), cache.logits);
   cache.output = detail::dense_activate(d.activation, cache.logits);
   return cache;
 }
 
 // dW += xᵀ dz,  db += dz,  dx = dz Wᵀ, where dz is the gradient with respect to the logits
-// (output_loss gives it fused with the activation). Adds to `grads` (shaped like `d`), returns dx.
+// (output_loss gives it fused with the activation). Adds to `grads` (shaped like `d`; one with an
+// empty kernel takes none), returns dx.
 template <typename T>
 RowVector<T> dense_backward(const DenseParams<T>& d, const DenseCache<T>& cache,
                             const RowVector<T>& d_logits, DenseParams<T>& grads) {
-  grads.kernel.noalias() += cache.input.transpose() * d_logits;
-  grads.bias.row(0) += d_logits;
-  return d_logits * d.kernel.transpose();
+  if (grads.kernel.size() > 0) {
+    add_transposed_product(cache.input, d_logits, grads.kernel);
+    grads.bias.row(0) += d_logits;
+  }
+  RowVector<T> dx(d.kernel.rows());
+  multiply(d_logits, transposed(d.kernel), dx);
+  return dx;
 }
 
 template <typename T>

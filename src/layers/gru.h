@@ -104,7 +104,8 @@ GruCache<T> gru_forward_train(const GruParams<T>& p, const Matrix<T>& x) {
 //   input side, g_in = [da_z, da_r, da_h]:  dW += xᵀ g_in,  db_in += Σ_t g_in,  dx = g_in Wᵀ
 //   recurrent side, g_rec = [da_z, da_r, d hh] (reset_after) or [da_z, da_r] (against U_zr):
 //     dU += h_{t-1}ᵀ g_rec,  db_rec += Σ_t g_rec (reset_after),  δh_{t-1} += g_rec Uᵀ
-// Adds the parameter gradients to `grads` (shaped like `p`) and returns dx.
+// Adds the parameter gradients to `grads` (shaped like `p`; one with an empty
+// kernel takes none) and returns dx.
 template <typename T>
 Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Matrix<T>& d_outputs,
                        GruParams<T>& grads) {
@@ -112,7 +113,8 @@ Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Ma
   Matrix<T> previous = Matrix<T>::Zero(steps, u);  // h_{t-1}
   if (steps > 1) previous.bottomRows(steps - 1) = cache.outputs.topRows(steps - 1);
   Matrix<T> d_input_side(steps, 3 * u), d_recurrent_side(steps, 3 * u);
-  RowVector<T> dh = RowVector<T>::Zero(u), d_previous(u), d_reset(u);
+  RowVector<T> dh = RowVector<T>::Zero(u), d_previous(u), d_reset(u), d_reset_state(u), sent(u);
+  const Matrix<T> recurrent_t = transposed(p.recurrent_kernel);  // 3u x u
   for (Eigen::Index t = steps - 1; t >= 0; --t) {
     dh += d_outputs.row(t);
     const auto h_previous = previous.row(t);
@@ -124,7 +126,7 @@ Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Ma
       d_reset = d_candidate.cwiseProduct(cache.recurrent_candidate.row(t));
       d_recurrent_side.row(t).tail(u) = d_candidate.cwiseProduct(r);
     } else {
-      const RowVector<T> d_reset_state = d_candidate * p.recurrent_kernel.rightCols(u).transpose();
+      multiply(d_candidate, recurrent_t.bottomRows(u), d_reset_state);
       d_reset = d_reset_state.cwiseProduct(h_previous);
       d_previous += d_reset_state.cwiseProduct(r);
       d_recurrent_side.row(t).tail(u) = d_candidate;
@@ -136,25 +138,27 @@ Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Ma
     g_in.tail(u) = d_candidate;
     d_recurrent_side.row(t).head(2 * u) = g_in.head(2 * u);
     if (p.reset_after) {
-      d_previous.noalias() += d_recurrent_side.row(t) * p.recurrent_kernel.transpose();
+      multiply(d_recurrent_side.row(t), recurrent_t, sent);
     } else {
-      d_previous.noalias() +=
-          d_recurrent_side.row(t).head(2 * u) * p.recurrent_kernel.leftCols(2 * u).transpose();
+      multiply(d_recurrent_side.row(t).head(2 * u), recurrent_t.topRows(2 * u), sent);
     }
-    dh = d_previous;
+    dh = d_previous + sent;
   }
-  grads.kernel.noalias() += cache.inputs.transpose() * d_input_side;
+  Matrix<T> dx(steps, p.kernel.rows());
+  multiply(d_input_side, transposed(p.kernel), dx);
+  if (grads.kernel.size() == 0) return dx;
+  add_transposed_product(cache.inputs, d_input_side, grads.kernel);
   grads.bias.row(0) += d_input_side.colwise().sum();
   if (p.reset_after) {
-    grads.recurrent_kernel.noalias() += previous.transpose() * d_recurrent_side;
+    add_transposed_product(previous, d_recurrent_side, grads.recurrent_kernel);
     grads.bias.row(1) += d_recurrent_side.colwise().sum();
   } else {
-    grads.recurrent_kernel.leftCols(2 * u).noalias() +=
-        previous.transpose() * d_recurrent_side.leftCols(2 * u);
-    grads.recurrent_kernel.rightCols(u).noalias() +=
-        cache.reset.cwiseProduct(previous).transpose() * d_recurrent_side.rightCols(u);
+    add_transposed_product(previous, d_recurrent_side.leftCols(2 * u),
+                           grads.recurrent_kernel.leftCols(2 * u));
+    add_transposed_product(Matrix<T>(cache.reset.cwiseProduct(previous)),
+                           d_recurrent_side.rightCols(u), grads.recurrent_kernel.rightCols(u));
   }
-  return d_input_side * p.kernel.transpose();
+  return dx;
 }
 
 }  // namespace han

@@ -91,7 +91,8 @@ LstmCache<T> lstm_forward_train(const LstmParams<T>& p, const Matrix<T>& x) {
 //   di = δc ⊙ g,  dg = δc ⊙ i,  df = δc ⊙ c_{t-1},  δc_{t-1} = δc ⊙ f
 //   da = [di ⊙ σ'(i), df ⊙ σ'(f), dg ⊙ (1 - g²), do ⊙ σ'(o)]
 //   dW += xᵀ da,  dU += h_{t-1}ᵀ da,  db += Σ_t da,  dx = da Wᵀ,  δh_{t-1} = da Uᵀ
-// Adds the parameter gradients to `grads` (shaped like `p`) and returns dx.
+// Adds the parameter gradients to `grads` (shaped like `p`; one with an empty
+// kernel takes none) and returns dx.
 template <typename T>
 Matrix<T> lstm_backward(const LstmParams<T>& p, const LstmCache<T>& cache,
                         const Matrix<T>& d_outputs, LstmParams<T>& grads) {
@@ -100,6 +101,7 @@ Matrix<T> lstm_backward(const LstmParams<T>& p, const LstmCache<T>& cache,
   if (steps > 1) previous.bottomRows(steps - 1) = cache.outputs.topRows(steps - 1);
   Matrix<T> d_gates(steps, 4 * u);
   RowVector<T> dh = RowVector<T>::Zero(u), dc = RowVector<T>::Zero(u), tanh_cell(u);
+  const Matrix<T> recurrent_t = transposed(p.recurrent_kernel);  // 4u x u
   for (Eigen::Index t = steps - 1; t >= 0; --t) {
     dh += d_outputs.row(t);
     const auto i = cache.input_gate.row(t), f = cache.forget_gate.row(t);
@@ -115,12 +117,15 @@ Matrix<T> lstm_backward(const LstmParams<T>& p, const LstmCache<T>& cache,
     da.segment(2 * u, u) = activation_backward(Activation::Tanh, g, dc.cwiseProduct(i));
     da.tail(u) = activation_backward(p.recurrent_activation, o, dh.cwiseProduct(tanh_cell));
     dc = dc.cwiseProduct(f);
-    dh.noalias() = da * p.recurrent_kernel.transpose();
+    multiply(da, recurrent_t, dh);
   }
-  grads.kernel.noalias() += cache.inputs.transpose() * d_gates;
-  grads.recurrent_kernel.noalias() += previous.transpose() * d_gates;
+  Matrix<T> dx(steps, p.kernel.rows());
+  multiply(d_gates, transposed(p.kernel), dx);
+  if (grads.kernel.size() == 0) return dx;
+  add_transposed_product(cache.inputs, d_gates, grads.kernel);
+  add_transposed_product(previous, d_gates, grads.recurrent_kernel);
   grads.bias.row(0) += d_gates.colwise().sum();
-  return d_gates * p.kernel.transpose();
+  return dx;
 }
 
 }  // namespace han

@@ -1,6 +1,7 @@
 #pragma once
-// The matrix products of the layers' forward passes: float, the inference type, runs on the
-// kernels of src/kernels/; any other type (double in the gradient tests) on Eigen.
+// The matrix products of the layers' forward and backward passes: float, the inference and
+// training type, runs on the kernels of src/kernels/ (which have a WebAssembly SIMD path, where
+// Eigen has none); any other type (double in the gradient tests) on Eigen.
 // Arguments are Eigen matrices, rows or blocks of them whose rows are contiguous in memory.
 #include <type_traits>
 
@@ -57,6 +58,26 @@ void multiply_add(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<W>& w,
   } else {
     out.noalias() = x * w;
     out.rowwise() += b;
+  }
+}
+
+// Wᵀ as a matrix of its own, for the backward passes' products with it (x Wᵀ = multiply(x,
+// transposed(W))): the kernels read their right-hand side row by row.
+template <typename W>
+Matrix<typename W::Scalar> transposed(const Eigen::MatrixBase<W>& w) {
+  return w.transpose();
+}
+
+// g += aᵀ b, the parameter gradients' sum over steps of outer products.
+template <typename A, typename B, typename G>
+void add_transposed_product(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b, G&& g) {
+  if constexpr (std::is_same_v<typename A::Scalar, float>) {
+    const Matrix<float> at = a.transpose();
+    Matrix<float> product(at.rows(), b.cols());
+    multiply(at, b, product);
+    g += product;
+  } else {
+    g.noalias() += a.transpose() * b;
   }
 }
 
