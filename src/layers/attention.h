@@ -45,9 +45,9 @@ template <typename T>
 Matrix<T> attention_hidden(const AttentionParams<T>& a, const Matrix<T>& h) {
   Matrix<T> projected(h.rows(), a.kernel.cols());
   if (a.config.use_bias) {
-    multiply_add(h, a.kernel, a.bias.row(0), projected);
+    train_multiply_add(h, a.kernel, a.bias.row(0), projected);
   } else {
-    multiply(h, a.kernel, projected);
+    train_multiply(h, a.kernel, projected);
   }
   apply_activation(a.config.activation, projected);
   return projected;
@@ -125,7 +125,7 @@ Matrix<T> attention_backward(const AttentionParams<T>& a, const AttentionCache<T
     if (a.config.use_bias) grads.bias.row(0) += d_projected.colwise().sum();
   }
   Matrix<T> dh(cache.inputs.rows(), cache.inputs.cols());
-  multiply(d_projected, transposed(a.kernel), dh);
+  train_multiply(d_projected, train_transpose(a.kernel), dh);
   dh.noalias() += weights.transpose() * d_pooled;
   return dh;
 }

@@ -52,7 +52,7 @@ struct DenseCache {
 template <typename T>
 DenseCache<T> dense_forward_train(const DenseParams<T>& d, const RowVector<T>& x) {
   DenseCache<T> cache{x, RowVector<T>(d.kernel.cols()), {}};
-  multiply_add(x, d.kernel, d.bias.row(0), cache.logits);
+  train_multiply_add(x, d.kernel, d.bias.row(0), cache.logits);
   cache.output = detail::dense_activate(d.activation, cache.logits);
   return cache;
 }
@@ -68,7 +68,7 @@ RowVector<T> dense_backward(const DenseParams<T>& d, const DenseCache<T>& cache,
     grads.bias.row(0) += d_logits;
   }
   RowVector<T> dx(d.kernel.rows());
-  multiply(d_logits, transposed(d.kernel), dx);
+  train_multiply(d_logits, train_transpose(d.kernel), dx);
   return dx;
 }
 

@@ -114,7 +114,7 @@ Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Ma
   if (steps > 1) previous.bottomRows(steps - 1) = cache.outputs.topRows(steps - 1);
   Matrix<T> d_input_side(steps, 3 * u), d_recurrent_side(steps, 3 * u);
   RowVector<T> dh = RowVector<T>::Zero(u), d_previous(u), d_reset(u), d_reset_state(u), sent(u);
-  const Matrix<T> recurrent_t = transposed(p.recurrent_kernel);  // 3u x u
+  const auto recurrent_t = train_transpose(p.recurrent_kernel);  // 3u x u
   for (Eigen::Index t = steps - 1; t >= 0; --t) {
     dh += d_outputs.row(t);
     const auto h_previous = previous.row(t);
@@ -126,7 +126,7 @@ Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Ma
       d_reset = d_candidate.cwiseProduct(cache.recurrent_candidate.row(t));
       d_recurrent_side.row(t).tail(u) = d_candidate.cwiseProduct(r);
     } else {
-      multiply(d_candidate, recurrent_t.bottomRows(u), d_reset_state);
+      train_multiply(d_candidate, recurrent_t.bottomRows(u), d_reset_state);
       d_reset = d_reset_state.cwiseProduct(h_previous);
       d_previous += d_reset_state.cwiseProduct(r);
       d_recurrent_side.row(t).tail(u) = d_candidate;
@@ -138,14 +138,14 @@ Matrix<T> gru_backward(const GruParams<T>& p, const GruCache<T>& cache, const Ma
     g_in.tail(u) = d_candidate;
     d_recurrent_side.row(t).head(2 * u) = g_in.head(2 * u);
     if (p.reset_after) {
-      multiply(d_recurrent_side.row(t), recurrent_t, sent);
+      train_multiply(d_recurrent_side.row(t), recurrent_t, sent);
     } else {
-      multiply(d_recurrent_side.row(t).head(2 * u), recurrent_t.topRows(2 * u), sent);
+      train_multiply(d_recurrent_side.row(t).head(2 * u), recurrent_t.topRows(2 * u), sent);
     }
     dh = d_previous + sent;
   }
   Matrix<T> dx(steps, p.kernel.rows());
-  multiply(d_input_side, transposed(p.kernel), dx);
+  train_multiply(d_input_side, train_transpose(p.kernel), dx);
   if (grads.kernel.size() == 0) return dx;
   add_transposed_product(cache.inputs, d_input_side, grads.kernel);
   grads.bias.row(0) += d_input_side.colwise().sum();

@@ -101,7 +101,7 @@ Matrix<T> lstm_backward(const LstmParams<T>& p, const LstmCache<T>& cache,
   if (steps > 1) previous.bottomRows(steps - 1) = cache.outputs.topRows(steps - 1);
   Matrix<T> d_gates(steps, 4 * u);
   RowVector<T> dh = RowVector<T>::Zero(u), dc = RowVector<T>::Zero(u), tanh_cell(u);
-  const Matrix<T> recurrent_t = transposed(p.recurrent_kernel);  // 4u x u
+  const auto recurrent_t = train_transpose(p.recurrent_kernel);  // 4u x u
   for (Eigen::Index t = steps - 1; t >= 0; --t) {
     dh += d_outputs.row(t);
     const auto i = cache.input_gate.row(t), f = cache.forget_gate.row(t);
@@ -117,10 +117,10 @@ Matrix<T> lstm_backward(const LstmParams<T>& p, const LstmCache<T>& cache,
     da.segment(2 * u, u) = activation_backward(Activation::Tanh, g, dc.cwiseProduct(i));
     da.tail(u) = activation_backward(p.recurrent_activation, o, dh.cwiseProduct(tanh_cell));
     dc = dc.cwiseProduct(f);
-    multiply(da, recurrent_t, dh);
+    train_multiply(da, recurrent_t, dh);
   }
   Matrix<T> dx(steps, p.kernel.rows());
-  multiply(d_gates, transposed(p.kernel), dx);
+  train_multiply(d_gates, train_transpose(p.kernel), dx);
   if (grads.kernel.size() == 0) return dx;
   add_transposed_product(cache.inputs, d_gates, grads.kernel);
   add_transposed_product(previous, d_gates, grads.recurrent_kernel);
