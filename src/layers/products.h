@@ -63,7 +63,7 @@ void multiply_add(const Eigen::MatrixBase<X>& x, const Eigen::MatrixBase<W>& w,
 
 // The training passes' products: the backward passes, and the forward passes that keep what the
 // backward needs. In WebAssembly they run on the kernels, since Eigen has no SIMD path there:
-// fine-tuning the bundled model in Chromium took 24.5 s on Eigen, 14.2 s on the kernels. Natively
+// fine-tuning the bundled model in Chromium took 15.2 s on Eigen, 11.0 s on the kernels. Natively
 // they stay on Eigen, which vectorises them and is the faster: the same fine-tune took 6.1 s on
 // Eigen, 7.4 s on the kernels (docs/benchmarks.md, "Training in the browser").
 #ifdef __EMSCRIPTEN__
