@@ -31,10 +31,6 @@ std::vector<uint8_t> bytes_from_js(const val& array) {
   return bytes;
 }
 
-han::EncoderConfig encoder(han::CellType cell, int units) {
-  return {cell, units, true, han::MergeMode::Concat, true, han::Activation::Sigmoid};
-}
-
 // The options of web/src/train.js, every one present and already checked there (names and ranges
 // as han train's flags).
 han::TrainOptions train_options(const json& o) {
@@ -48,13 +44,9 @@ han::TrainOptions train_options(const json& o) {
   options.tokenizer.max_words_per_sentence = o.at("maxWords").get<size_t>();
   const han::CellType cell =
       o.at("cell").get<std::string>() == "lstm" ? han::CellType::Lstm : han::CellType::Gru;
-  han::HanConfig& a = options.architecture;
-  a.embedding_dim = o.at("embeddingDim").get<int>();
-  a.word_encoder = encoder(cell, o.at("wordUnits").get<int>());
-  a.sentence_encoder = encoder(cell, o.at("sentenceUnits").get<int>());
-  const int attention = o.at("attentionUnits").get<int>();
-  a.word_attention = {attention, true, han::Activation::Tanh};
-  a.sentence_attention = {attention, true, han::Activation::Tanh};
+  options.architecture =
+      han::han_architecture(cell, o.at("embeddingDim").get<int>(), o.at("wordUnits").get<int>(),
+                            o.at("sentenceUnits").get<int>(), o.at("attentionUnits").get<int>());
   options.optimizer.method = o.at("optimizer").get<std::string>() == "sgd"
                                  ? han::OptimizerMethod::Sgd
                                  : han::OptimizerMethod::Adam;

@@ -126,20 +126,16 @@ han::TrainOptions train_options(const Args& args) {
   const std::string cell = args.get("cell", "gru");
   if (cell != "gru" && cell != "lstm") throw UsageError("han train: --cell must be gru or lstm");
   const han::CellType cell_type = cell == "gru" ? han::CellType::Gru : han::CellType::Lstm;
-  han::HanConfig& a = o.architecture;
-  a.embedding_dim = static_cast<int>(count("embedding-dim", 100));
-  a.word_encoder = {cell_type, static_cast<int>(count("word-units", 50)),
-                    true,      han::MergeMode::Concat,
-                    true,      han::Activation::Sigmoid};
-  a.sentence_encoder = {cell_type, static_cast<int>(count("sentence-units", 50)),
-                        true,      han::MergeMode::Concat,
-                        true,      han::Activation::Sigmoid};
-  const int attention = static_cast<int>(count("attention-units", 100));
-  a.word_attention = {attention, true, han::Activation::Tanh};
-  a.sentence_attention = {attention, true, han::Activation::Tanh};
-  for (int dim : {a.embedding_dim, a.word_encoder.units, a.sentence_encoder.units, attention}) {
-    if (dim > han::kMaxDimension) throw UsageError("han train: dimensions are limited to 4096");
+  const size_t dims[] = {count("embedding-dim", 100), count("word-units", 50),
+                         count("sentence-units", 50), count("attention-units", 100)};
+  for (size_t dim : dims) {
+    if (dim > static_cast<size_t>(han::kMaxDimension)) {
+      throw UsageError("han train: dimensions are limited to 4096");
+    }
   }
+  o.architecture =
+      han::han_architecture(cell_type, static_cast<int>(dims[0]), static_cast<int>(dims[1]),
+                            static_cast<int>(dims[2]), static_cast<int>(dims[3]));
 
   const std::string method = args.get("optimizer", "adam");
   if (method != "adam" && method != "sgd") {

@@ -25,6 +25,23 @@ struct TrainData {
   std::string validation_name = "validation data";
 };
 
+// The network han train and train() build from their sizes: bidirectional encoders of `cell`
+// with the directions concatenated (GRUs with reset_after), tanh attention with a bias at both
+// levels; vocab_size and num_labels are left for the data to fill in.
+inline HanConfig han_architecture(CellType cell, int embedding_dim, int word_units,
+                                  int sentence_units, int attention_units) {
+  const auto encoder = [cell](int units) {
+    return EncoderConfig{cell, units, true, MergeMode::Concat, true, Activation::Sigmoid};
+  };
+  HanConfig config;
+  config.embedding_dim = embedding_dim;
+  config.word_encoder = encoder(word_units);
+  config.sentence_encoder = encoder(sentence_units);
+  config.word_attention = {attention_units, true, Activation::Tanh};
+  config.sentence_attention = {attention_units, true, Activation::Tanh};
+  return config;
+}
+
 struct TrainOptions {
   double validation_split = 0.1;    // fraction, taken after a seeded shuffle
   std::vector<std::string> labels;  // names of labels 0, 1, ...; empty: the data's, sorted
