@@ -28,6 +28,7 @@
 namespace {
 
 using emscripten::val;
+using han::bindings::copy_from_js;
 using han::bindings::outcome;
 
 // What runs once per model load is optimised for size, like the loader (bindings/CMakeLists.txt);
@@ -82,12 +83,6 @@ HAN_ONCE_PER_LOAD val default_limits() {
   size_t i = 0;
   visit_limits(model, input, [&](auto value) { values[i++] = static_cast<uint32_t>(value); });
   return val(emscripten::typed_memory_view(kLimitCount, values)).call<val>("slice");
-}
-
-std::vector<int32_t> int32_from_js(const val& array) {
-  std::vector<int32_t> values(array["length"].as<size_t>());
-  val(emscripten::typed_memory_view(values.size(), values.data())).call<void>("set", array);
-  return values;
 }
 
 // A Float32Array or Int32Array copy of the values (a view would dangle once the heap grows).
@@ -194,7 +189,8 @@ class LoadedModel {
   // lengths: an Int32Array of the number of words of each sentence.
   val predict_ids(const val& ids, const val& lengths) const {
     return outcome([&] {
-      const std::vector<int32_t> flat = int32_from_js(ids), counts = int32_from_js(lengths);
+      const std::vector<int32_t> flat = copy_from_js<int32_t>(ids),
+                                 counts = copy_from_js<int32_t>(lengths);
       han::Document doc(counts.size());
       size_t next = 0;
       for (size_t s = 0; s < counts.size(); ++s) {
@@ -303,8 +299,7 @@ HAN_ONCE_PER_LOAD val load_model(const val& bytes, bool verify_golden, const val
     han::InputLimits input;
     size_t i = 0;
     visit_limits(options.limits, input, [&](auto& value) { value = values[i++]; });
-    std::vector<uint8_t> data(bytes["length"].as<size_t>());
-    val(emscripten::typed_memory_view(data.size(), data.data())).call<void>("set", bytes);
+    const std::vector<uint8_t> data = copy_from_js<uint8_t>(bytes);
     return val(LoadedModel(han::read_model(data.data(), data.size(), options), input,
                            cache_projections, static_cast<size_t>(sentence_cache_bytes), threads));
   });

@@ -22,14 +22,9 @@
 namespace {
 
 using emscripten::val;
+using han::bindings::copy_from_js;
 using han::bindings::outcome;
 using nlohmann::json;
-
-std::vector<uint8_t> bytes_from_js(const val& array) {
-  std::vector<uint8_t> bytes(array["length"].as<size_t>());
-  val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<void>("set", array);
-  return bytes;
-}
 
 // The options of web/src/train.js, every one present and already checked there (names and ranges
 // as han train's flags).
@@ -87,13 +82,13 @@ class TrainingRun {
     const json o = json::parse(options_json);
     han::TrainOptions options = train_options(o);
     if (!start.isNull()) {
-      const std::vector<uint8_t> bytes = bytes_from_js(start);
+      const std::vector<uint8_t> bytes = copy_from_js<uint8_t>(start);
       start_ = std::make_unique<han::Model>(han::read_model(bytes.data(), bytes.size()));
       options.start_from = start_.get();
     }
     han::TrainData train_data;
     {
-      const std::vector<uint8_t> content = bytes_from_js(data);
+      const std::vector<uint8_t> content = copy_from_js<uint8_t>(data);
       train_data.train = han::parse_labelled_text(
           std::string_view(reinterpret_cast<const char*>(content.data()), content.size()), name,
           o.at("skipMalformed").get<bool>(), "{ skipMalformed: true }");
