@@ -273,6 +273,7 @@ class LoadedModel {
       object.set("vocabularySize", model_.vocabulary.size());
       object.set("parameters", parameters_);
       object.set("metadata", model_.metadata_json);
+      object.set("compute", std::string(han::compute_name(model_.compute())));
       return object;
     });
   }

@@ -3,8 +3,9 @@
 // and two threads must predict exactly (bit for bit) what a model without them predicts, and the
 // cache must stay within its bound. The models persist across inputs, so one input's edits meet
 // the sentences earlier inputs left in the cache.
-// The first input byte chooses the model; then each edit is an operation byte, a position byte,
-// a length byte and, for inserts, that many bytes of text; at most kMaxEdits of them.
+// The first input byte chooses the model (a small fixture, the bundled model, the bundled model
+// computing in int8); then each edit is an operation byte, a position byte, a length byte and,
+// for inserts, that many bytes of text; at most kMaxEdits of them.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -59,6 +60,12 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     pair.incremental.set_threads(2);
     require(pair.incremental.sentence_cache.value != nullptr, "the model has a sentence cache");
   }
+  // The bundled model again, computing in int8.
+  Pair& int8 = pairs->emplace_back();
+  int8.fresh = han::with_compute(pairs->at(1).fresh, han::ComputeType::Int8);
+  int8.incremental = int8.fresh;
+  int8.incremental.cache_sentences(kCacheBytes);
+  int8.incremental.set_threads(2);
   return 0;
 }
 

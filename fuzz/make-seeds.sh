@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the committed seed corpora in fuzz/corpus/ (run from the repository root with build/han
-# built): the fixture models as stored (float32), as float16 and as int8, and short texts that
-# touch each rule of the tokenizer (docs/tokenizer.md). The first byte of a tokenize or predict
+# built): the fixture models as stored (float32), as float16 and as int8, one computing in int8,
+# and short texts that touch each rule of the tokenizer (docs/tokenizer.md). The first byte of a tokenize or predict
 # seed chooses the options (see fuzz/tokenize.cpp and fuzz/predict.cpp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ for name in gru_reset_after lstm mixed unidirectional; do
 done
 "$han" quantize tests/fixtures/gru_reset_before.han "$out/load_model/float16.han" --dtype float16 --all-matrices >/dev/null
 "$han" quantize tests/fixtures/lstm.han "$out/load_model/int8.han" --dtype int8 >/dev/null
+"$han" quantize tests/fixtures/gru_reset_after.han "$out/load_model/int8-compute.han" --compute int8 >/dev/null
 # The converter fixtures' weights: F32 and F64, PyTorch's and Keras's names.
 cp tests/fixtures/convert/*.safetensors "$out/safetensors/"
 

@@ -1,7 +1,7 @@
-// Fuzzes predict on arbitrary bytes with the small fixture models: every text gives a prediction
-// whose probabilities are finite and valid, whose attention weights each sum to 1, whose spans
-// slice the text, and which is the same when computed again.
-// The first input byte chooses the model and the limits; the rest is the text.
+// Fuzzes predict on arbitrary bytes with the small fixture models (one of them in int8 compute):
+// every text gives a prediction whose probabilities are finite and valid, whose attention weights
+// each sum to 1, whose spans slice the text, and which is the same when computed again. The first
+// input byte chooses the model and the limits; the rest is the text.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +39,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
        {"gru_reset_after", "gru_reset_before", "lstm", "mixed", "unidirectional"}) {
     models->push_back(han::read_model_file(std::string(HAN_FIXTURE_DIR) + "/" + name + ".han"));
   }
+  // The first one again, computing in int8.
+  models->push_back(han::with_compute(models->front(), han::ComputeType::Int8));
   return 0;
 }
 

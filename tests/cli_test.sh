@@ -132,6 +132,18 @@ check "quantized model verifies" bash -c "'$han' inspect '$work/q.han' | grep -q
 check "quantized storage is shown" bash -c "'$han' inspect '$work/q.han' | grep -q 'embedding .*int8'"
 expect_error "unknown dtype" 1 "unknown storage type 'int4'" quantize "$model" "$work/x.han" --dtype int4
 
+# --- quantize --compute int8: a model whose products run in integers, recorded in the file
+check "quantize --compute int8" "$han" quantize "$model" "$work/c.han" --compute int8
+check "inspect says it computes in int8" bash -c "'$han' inspect '$work/c.han' | grep -q '^compute     int8'"
+check "inspect --json says it too" bash -c "'$han' inspect --json '$work/c.han' | grep -q '\"compute\": \"int8\"'"
+check "a float model says float32" bash -c "'$han' inspect '$model' | grep -q '^compute     float32'"
+check "the int8 model predicts" bash -c "echo 'Alpha bravo. Charlie!' | '$han' predict '$work/c.han' | grep -q probabilities"
+expect_error "int8 compute needs the ragged path" 1 "int8 compute needs GRU encoders" \
+  quantize "$fixtures/lstm.han" "$work/x.han" --compute int8
+expect_error "unknown compute" 1 "unknown compute type 'int4'" quantize "$model" "$work/x.han" --compute int4
+expect_error "quantize needs --dtype or --compute" 2 "--dtype or --compute is required" \
+  quantize "$model" "$work/x.han"
+
 # --- train and fine-tune: a tiny HAN on made-up reviews, then its output layer alone on more.
 for i in $(seq 1 30); do
   printf 'positive\tthe film was superb and moving.\nnegative\tthe plot was dull and awful.\n'

@@ -284,6 +284,7 @@ class PyModel {
     d["config"] = json_to_python(han::to_json(model_.config()));
     d["tokenizer"] = json_to_python(han::to_json(model_.tokenizer));
     d["metadata"] = json_to_python(nlohmann::json::parse(model_.metadata_json));
+    d["compute"] = han::compute_name(model_.compute());
     py::dict limits;
     limits["max_text_bytes"] = limits_.max_text_bytes;
     limits["max_sentences"] = limits_.max_sentences;

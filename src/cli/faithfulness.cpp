@@ -117,14 +117,12 @@ int cmd_faithfulness(const std::vector<std::string>& argv) {
       std::vector<explain::WordIndex> ranking = words;
       if (!r.random) {
         const explain::Attribution a = explain::attribute_with_gradients(
-            model.params, doc, {r.method, static_cast<int>(steps)},
-            RaggedOptions{model.projection_cache.value.get()});
+            model.params, doc, {r.method, static_cast<int>(steps)}, model.network_options());
         ranking = explain::rank_words(doc, a);
       }
       const double seconds = seconds_since(t0);
-      const explain::Erasure e =
-          explain::erase_top_words(model.params, doc, p.label, ranking, counts,
-                                   RaggedOptions{model.projection_cache.value.get()});
+      const explain::Erasure e = explain::erase_top_words(model.params, doc, p.label, ranking,
+                                                          counts, model.network_options());
       results[i].push_back({e.comprehensiveness, e.sufficiency, seconds});
     }
   });

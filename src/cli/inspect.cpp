@@ -89,6 +89,7 @@ int cmd_inspect(const std::vector<std::string>& argv) {
               {"vocabulary_size", model.vocabulary.size()},
               {"tokenizer", json(han::to_json(model.tokenizer))},
               {"metadata", json::parse(model.metadata_json)},
+              {"compute", han::compute_name(model.compute())},
               {"parameters", total},
               {"layers", json::array()},
               {"golden",
@@ -113,18 +114,24 @@ int cmd_inspect(const std::vector<std::string>& argv) {
     std::cout << "\nvocabulary  " << model.vocabulary.size()
               << " entries (ids 0 and 1: padding, unknown)\n";
     std::cout << "tokenizer   " << han::to_json(model.tokenizer).dump() << "\n";
-    std::cout << "metadata    " << model.metadata_json << "\n\n";
+    std::cout << "metadata    " << model.metadata_json << "\n";
+    std::cout << "compute     "
+              << (model.compute() == han::ComputeType::Int8
+                      ? "int8: the encoders' and attentions' products in integers (int8 weights, "
+                        "int16 activations)"
+                      : "float32")
+              << "\n\n";
     std::cout << std::left << std::setw(20) << "layer" << std::setw(58) << "configuration"
               << std::setw(8) << "output" << std::right << std::setw(12) << "parameters"
-              << std::setw(10) << "storage"
+              << std::setw(14) << "storage"
               << "\n";
-    std::cout << std::string(108, '-') << "\n";
+    std::cout << std::string(112, '-') << "\n";
     for (const Layer& l : layers) {
       std::cout << std::left << std::setw(20) << l.name << std::setw(58) << l.description
                 << std::setw(8) << l.output << std::right << std::setw(12) << l.parameters
-                << std::setw(10) << l.storage << "\n";
+                << std::setw(14) << l.storage << "\n";
     }
-    std::cout << std::string(108, '-') << "\n";
+    std::cout << std::string(112, '-') << "\n";
     std::cout << std::left << std::setw(86) << "total" << std::right << std::setw(12) << total
               << "\n\n";
     std::cout << "golden tests  ";

@@ -167,8 +167,8 @@ Document prediction_ids(const Prediction& prediction) {
 Explanation explain(const Model& model, std::string_view text, const Options& options,
                     const InputLimits& limits, Attributor attributor) {
   Explanation e{model.predict(text, limits), options.method, 0, 0, 0};
-  const Attribution a = attributor(model.params, prediction_ids(e.prediction), options,
-                                   RaggedOptions{model.projection_cache.value.get()});
+  const Attribution a =
+      attributor(model.params, prediction_ids(e.prediction), options, model.network_options());
   for (size_t s = 0; s < a.sentences.size(); ++s) {
     SentenceAttention& sentence = e.prediction.sentences[s];
     sentence.weight = a.sentences[s];

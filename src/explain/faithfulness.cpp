@@ -104,7 +104,7 @@ Erasure erase_top_words(const Model& model, const Explanation& explanation,
   }
   const Document doc = prediction_ids(p);
   return erase_top_words(model.params, doc, p.label, rank_words(doc, weights), counts,
-                         RaggedOptions{model.projection_cache.value.get()});
+                         model.network_options());
 }
 
 double mean(const std::vector<double>& values) {

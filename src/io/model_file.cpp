@@ -251,7 +251,8 @@ Vocabulary read_vocabulary(const uint8_t* data, size_t size, int vocab_size) {
   return Vocabulary(std::move(words));
 }
 
-// Bytes a tensor of `rows` x `cols` takes in the file (int8 adds one float32 scale per row).
+// Bytes a tensor of `rows` x `cols` takes in the file (int8 adds one float32 scale per row, or
+// per column).
 uint64_t stored_bytes(StorageType type, uint64_t rows, uint64_t cols) {
   switch (type) {
     case StorageType::Float32:
@@ -260,8 +261,14 @@ uint64_t stored_bytes(StorageType type, uint64_t rows, uint64_t cols) {
       return rows * cols * 2;
     case StorageType::Int8:
       return rows * 4 + rows * cols;
+    case StorageType::Int8Columns:
+      return cols * 4 + rows * cols;
   }
   return 0;
+}
+
+bool is_int8(StorageType type) {
+  return type == StorageType::Int8 || type == StorageType::Int8Columns;
 }
 
 uint32_t read_u32(const uint8_t* p) {
@@ -301,16 +308,16 @@ std::map<std::string, StoredTensor> read_tensor_table(const uint8_t* data, size_
     const std::string name = in.read_string(name_length, "tensor name");
     StoredTensor tensor;
     const uint8_t dtype = in.read<uint8_t>("dtype");
-    if (dtype < 1 || dtype > 3) {
+    if (dtype < 1 || dtype > 4) {
       throw Error("tensor " + name + ": unknown dtype " + std::to_string(dtype) +
-                  " (1 float32, 2 float16, 3 int8)");
+                  " (1 float32, 2 float16, 3 int8 per row, 4 int8 per column)");
     }
     tensor.type = static_cast<StorageType>(dtype);
     const uint8_t rank = in.read<uint8_t>("rank");
     if (rank == 0 || rank > kMaxRank) {
       throw Error("tensor " + name + ": rank " + std::to_string(rank) + " is out of range");
     }
-    if (tensor.type == StorageType::Int8 && rank != 2) {
+    if (is_int8(tensor.type) && rank != 2) {
       throw Error("tensor " + name + ": int8 storage needs a matrix, found rank " +
                   std::to_string(rank));
     }
@@ -332,6 +339,30 @@ std::map<std::string, StoredTensor> read_tensor_table(const uint8_t* data, size_
   return tensors;
 }
 
+// The scales of an int8 tensor (one per row, or per column) are finite and not negative, and 0
+// only where every value they scale is 0, as writers make them: anything else is a damaged file.
+void check_int8_scales(const std::string& name, const StoredTensor& stored, Eigen::Index rows,
+                       Eigen::Index cols) {
+  const bool per_row = stored.type == StorageType::Int8;
+  const Eigen::Index count = per_row ? rows : cols;
+  const uint8_t* values = stored.data + 4 * count;
+  for (Eigen::Index k = 0; k < count; ++k) {
+    const float scale = read_f32(stored.data + 4 * k);
+    const std::string which = std::string(per_row ? "row " : "column ") + std::to_string(k);
+    if (!std::isfinite(scale) || scale < 0) {
+      throw Error("tensor " + name + ": the scale of " + which + " is " + std::to_string(scale) +
+                  " (a scale is finite and not negative)");
+    }
+    if (scale > 0) continue;
+    for (Eigen::Index other = 0; other < (per_row ? cols : rows); ++other) {
+      if (values[per_row ? k * cols + other : other * cols + k] != 0) {
+        throw Error("tensor " + name + ": the scale of " + which +
+                    " is 0 but its values are not all 0");
+      }
+    }
+  }
+}
+
 void load_tensors(Model& model, std::map<std::string, StoredTensor>& tensors) {
   visit_han_params(model.params, [&](const std::string& name, Matrix<float>& m, bool is_vector) {
     const std::vector<uint64_t> expected =
@@ -350,6 +381,7 @@ void load_tensors(Model& model, std::map<std::string, StoredTensor>& tensors) {
     float* out = m.data();
     const uint8_t* in = stored.data;
     const Eigen::Index cols = m.cols();
+    if (is_int8(stored.type)) check_int8_scales(name, stored, m.rows(), cols);
     for (Eigen::Index i = 0; i < m.size(); ++i) {
       switch (stored.type) {
         case StorageType::Float32:
@@ -363,6 +395,11 @@ void load_tensors(Model& model, std::map<std::string, StoredTensor>& tensors) {
           out[i] = scale * static_cast<float>(static_cast<int8_t>(in[4 * m.rows() + i]));
           break;
         }
+        case StorageType::Int8Columns: {
+          const float scale = read_f32(in + 4 * (i % cols));
+          out[i] = scale * static_cast<float>(static_cast<int8_t>(in[4 * cols + i]));
+          break;
+        }
       }
       if (!std::isfinite(out[i])) {
         throw Error("tensor " + name + ": value " + std::to_string(i) + " is not finite");
@@ -374,6 +411,19 @@ void load_tensors(Model& model, std::map<std::string, StoredTensor>& tensors) {
   for (const auto& [name, stored] : tensors) {
     if (!stored.used) throw Error("tensor " + name + ": not part of this architecture");
   }
+}
+
+// "compute": "float32" (the default) or "int8", which only networks on the ragged path can do.
+ComputeType read_compute(const json& conf, const HanConfig& config) {
+  auto it = conf.find("compute");
+  if (it == conf.end() || *it == "float32") return ComputeType::Float32;
+  if (*it != "int8") throw Error("configuration: compute must be \"float32\" or \"int8\"");
+  if (!detail::runs_ragged(config)) {
+    throw Error(
+        "configuration: int8 compute needs GRU encoders with reset_after, a sigmoid recurrent "
+        "activation and concatenated directions");
+  }
+  return ComputeType::Int8;
 }
 
 std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tolerance) {
@@ -452,15 +502,19 @@ void put_tensor_values(std::vector<uint8_t>& out, const std::string& name, Stora
         put<uint16_t>(out, h);
       }
       return;
-    case StorageType::Int8: {
-      std::vector<float> scales(static_cast<size_t>(m.rows()));
-      for (Eigen::Index r = 0; r < m.rows(); ++r) {
-        scales[static_cast<size_t>(r)] = m.row(r).cwiseAbs().maxCoeff() / 127.f;
-        put_f32(out, scales[static_cast<size_t>(r)]);
+    case StorageType::Int8:
+    case StorageType::Int8Columns: {
+      const bool per_row = type == StorageType::Int8;
+      std::vector<float> scales(static_cast<size_t>(per_row ? m.rows() : m.cols()));
+      for (size_t k = 0; k < scales.size(); ++k) {
+        const Eigen::Index i = static_cast<Eigen::Index>(k);
+        scales[k] =
+            (per_row ? m.row(i).cwiseAbs().maxCoeff() : m.col(i).cwiseAbs().maxCoeff()) / 127.f;
+        put_f32(out, scales[k]);
       }
       for (Eigen::Index r = 0; r < m.rows(); ++r) {
-        const float scale = scales[static_cast<size_t>(r)];
         for (Eigen::Index c = 0; c < m.cols(); ++c) {
+          const float scale = scales[static_cast<size_t>(per_row ? r : c)];
           const float q = scale > 0 ? std::nearbyint(m(r, c) / scale) : 0.f;
           out.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
         }
@@ -497,6 +551,8 @@ const char* storage_name(StorageType type) {
       return "float16";
     case StorageType::Int8:
       return "int8";
+    case StorageType::Int8Columns:
+      return "int8-columns";
   }
   return "?";
 }
@@ -508,18 +564,57 @@ StorageType parse_storage(const std::string& name) {
   throw Error("unknown storage type '" + name + "' (float32, float16 or int8)");
 }
 
-Model quantize(const Model& model, StorageType type, bool all_matrices) {
-  Model stored = model;
-  stored.storage.clear();
-  visit_han_params(stored.params, [&](const std::string& name, Matrix<float>&, bool is_vector) {
-    if (name == "embedding" || (all_matrices && !is_vector)) stored.storage[name] = type;
-  });
-  const std::vector<uint8_t> bytes = write_model(stored);
+const char* compute_name(ComputeType type) {
+  return type == ComputeType::Int8 ? "int8" : "float32";
+}
+
+ComputeType parse_compute(const std::string& name) {
+  for (ComputeType t : {ComputeType::Float32, ComputeType::Int8}) {
+    if (name == compute_name(t)) return t;
+  }
+  throw Error("unknown compute type '" + name + "' (float32 or int8)");
+}
+
+namespace {
+
+// The model as written and read back (its weights as the file stores them), with its golden cases
+// recomputed.
+Model stored_and_read(const Model& model) {
+  const std::vector<uint8_t> bytes = write_model(model);
   Model rounded = read_model(bytes.data(), bytes.size(), {false, {}});
   std::vector<std::string> texts;
   for (const GoldenCase& c : model.golden_cases) texts.push_back(c.text);
   rounded.set_golden_texts(texts);
   return rounded;
+}
+
+}  // namespace
+
+Model quantize(const Model& model, StorageType type, bool all_matrices) {
+  Model stored = model;
+  stored.storage.clear();
+  visit_han_params(stored.params, [&](const std::string& name, Matrix<float>&, bool is_vector) {
+    if (model.compute() == ComputeType::Int8 && computed_in_int8(name)) {
+      stored.storage[name] = StorageType::Int8Columns;
+    } else if (name == "embedding" || (all_matrices && !is_vector)) {
+      stored.storage[name] = type;
+    }
+  });
+  return stored_and_read(stored);
+}
+
+Model with_compute(const Model& model, ComputeType compute) {
+  Model switched = model;
+  switched.set_compute(compute);
+  visit_han_params(switched.params, [&](const std::string& name, Matrix<float>&, bool) {
+    if (!computed_in_int8(name)) return;
+    if (compute == ComputeType::Int8) {
+      switched.storage[name] = StorageType::Int8Columns;
+    } else if (switched.storage.count(name) && switched.storage[name] == StorageType::Int8Columns) {
+      switched.storage.erase(name);
+    }
+  });
+  return stored_and_read(switched);
 }
 
 Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
@@ -538,6 +633,7 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
     if (parameters > options.limits.max_parameters) {
       throw_over_limit("configuration: ", parameters, " weights", options.limits.max_parameters);
     }
+    const ComputeType compute = read_compute(conf, config);
     if (conf.contains("tokenizer")) model.tokenizer = tokenizer_config_from_json(conf["tokenizer"]);
     if (conf.contains("metadata")) {
       if (!conf["metadata"].is_object()) throw Error("metadata: expected a JSON object");
@@ -551,6 +647,7 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
     auto tensors = read_tensor_table(tensor_data, tensor_size, parameters);
     model.params = make_han<float>(config);
     load_tensors(model, tensors);
+    if (compute == ComputeType::Int8) model.set_compute(compute);
 
     const auto [gold_data, gold_size] = sections.get("GOLD");
     model.golden_cases = read_golden(parse_json(gold_data, gold_size, "golden cases"),
@@ -594,6 +691,7 @@ std::vector<uint8_t> write_model(const Model& model) {
   conf["labels"] = model.labels;
   conf["tokenizer"] = to_json(model.tokenizer);
   conf["metadata"] = json::parse(model.metadata_json);
+  if (model.compute() == ComputeType::Int8) conf["compute"] = "int8";
 
   std::vector<uint8_t> vocab;
   put<uint32_t>(vocab, static_cast<uint32_t>(model.vocabulary.size()));
@@ -609,9 +707,7 @@ std::vector<uint8_t> write_model(const Model& model) {
   visit_han_params(params, [&](const std::string& name, Matrix<float>& m, bool is_vector) {
     auto it = model.storage.find(name);
     const StorageType type = it == model.storage.end() ? StorageType::Float32 : it->second;
-    if (type == StorageType::Int8 && is_vector) {
-      throw Error("tensor " + name + ": int8 storage needs a matrix");
-    }
+    if (is_int8(type) && is_vector) throw Error("tensor " + name + ": int8 storage needs a matrix");
     put<uint16_t>(tensors, static_cast<uint16_t>(name.size()));
     put_bytes(tensors, name.data(), name.size());
     put<uint8_t>(tensors, static_cast<uint8_t>(type));

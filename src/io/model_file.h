@@ -28,10 +28,19 @@ void write_model_file(const Model& model, const std::string& path);
 
 const char* storage_name(StorageType type);
 StorageType parse_storage(const std::string& name);  // "float32", "float16" or "int8"
+ComputeType parse_compute(const std::string& name);  // "float32" or "int8"
+const char* compute_name(ComputeType type);
 
 // The model as it is after storing its embedding (with all_matrices: every matrix) as `type`:
 // the weights rounded exactly as the file stores them, and the golden cases recomputed from the
 // rounded model, so the result verifies when loaded.
+// The matrices of a model that computes in int8 stay int8 per column.
 Model quantize(const Model& model, StorageType type, bool all_matrices);
+
+// The model as it is after switching its compute to `compute` (Model::set_compute) and storing it:
+// to int8, the matrices of the large products stored as int8 with a scale per column
+// (StorageType::Int8Columns, exactly the integers the products use), and the golden cases
+// recomputed on the integer products, so that the loader holds the model to its own outputs.
+Model with_compute(const Model& model, ComputeType compute);
 
 }  // namespace han

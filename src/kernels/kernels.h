@@ -1,11 +1,13 @@
 #pragma once
-// float32 kernels of the inference hot paths: the matrix products of the recurrent layers and the
-// fused attention. Each exists twice with the same signature:
+// Kernels of the inference hot paths: the matrix products of the recurrent layers and the fused
+// attention, in float32 and in integers (int8 weights, int16 activations, int32 sums; models that
+// compute in int8). Each exists twice with the same signature:
 //   reference   plain scalar loops, the definition the tests hold the other to;
 //   vectorised  SIMD: wasm_simd128 under -msimd128, AVX + FMA or SSE2 natively (simd.h).
 // `selected` names the one this build runs: vectorised where a SIMD instruction set is available,
 // else the reference (the WebAssembly baseline build).
 // Every matrix is row-major; no kernel allocates.
+#include <cstdint>
 #include <vector>
 
 #include "layers/activation.h"
@@ -40,6 +42,42 @@ struct AttentionWeights {
   Activation activation;
 };
 
+// A weight matrix W (inputs x outputs, as Keras stores kernels) in int8, one scale per output:
+//   W[k][j] ≈ scales[j] · q[k][j],  scales[j] = max_k |W[k][j]| / 127
+// packed for 16-bit dot products: output columns in panels of kInt8Panel; a panel is `pairs()`
+// blocks of 16 bytes, block i holding q[2i][j], q[2i+1][j] for each column j of the panel in turn,
+// so that one dot product of a pair of inputs with a block gives a partial sum for each column.
+// Past `rows` (an odd count) and `cols` everything is zero: q, scales and the bias.
+constexpr int kInt8Panel = 8;
+struct Int8MatrixView {
+  const int8_t* packed;  // panels() blocks of pairs() x 16 bytes
+  const float* scales;   // panels() x kInt8Panel
+  const float* bias;     // panels() x kInt8Panel, or null for none
+  int rows;
+  int cols;
+
+  int pairs() const { return (rows + 1) / 2; }
+  int panels() const { return (cols + kInt8Panel - 1) / kInt8Panel; }
+};
+
+// Rows of activations in int16, one scale per row: x[r][k] ≈ scales[r] · q[r][k]. Each row holds
+// 2 pairs() values of the matrix it meets (zero past `cols`), at `stride` (even) int16 apart.
+struct Int16RowsView {
+  const int16_t* data;
+  const float* scales;
+  int rows;
+  int cols;
+  int stride;
+};
+
+// The largest |q| of an activation row that meets `inputs` rows of int8 weights: 32767, or less
+// when inputs x 127 x 32767 would overflow the int32 sum (past 516 inputs).
+int int16_limit(int inputs);
+
+// Packs W (at most 4096 x 4096) as Int8MatrixView describes, into `packed`
+// (panels x pairs x 16 bytes) and `scales` (panels x kInt8Panel floats).
+void pack_int8(ConstMatrixView w, int8_t* packed, float* scales);
+
 // alpha_t = exp(s_t - m) / sum_k exp(s_k - m) over the real steps (mask empty or mask[t]), with
 // m their maximum; masked steps get exactly 0, and all steps do when none is real. In place.
 // Shared by both implementations: a few dozen exponentials per call are not worth vectorising.
@@ -67,6 +105,23 @@ void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y)
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,
                float* weights, float* pooled);
 
+// Quantizes the rows of X for products with int8 weights: scale_r = max_k |x_rk| / L and
+// q_rk = round(x_rk · (L / max_k |x_rk|)), ties to even, with L = int16_limit(X.cols); a row of
+// zeros gets scale 0. Writes X.rows rows of `stride` int16 to q (even, at least X.cols), zero
+// after each row's values, and the scales.
+void quantize_rows(ConstMatrixView x, int16_t* q, int stride, float* scales);
+
+// Y = X W + 1 b in integers: y_rj = float(sum_k qx_rk qw_kj) · (scale_r · scale_j) + b_j, the sum
+// exact in int32. Y is X.rows x W.cols.
+void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y);
+
+// The attention pooling of the rows of H (as `attention`), with the projection u_t = act(h_t W + b)
+// in integers from `hq` (H quantized by quantize_rows) and `w`; `context` holds W.panels() x
+// kInt8Panel values, zero past W.cols. The pooling p = alpha H stays float.
+void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
+                    Activation activation, const std::vector<bool>& mask, float* weights,
+                    float* pooled);
+
 }  // namespace reference
 
 #ifdef HAN_VECTORISED_KERNELS
@@ -81,6 +136,12 @@ void gemv(const float* x, ConstMatrixView w, const float* bias, float* y);
 void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y);
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,
                float* weights, float* pooled);
+// The integer kernels: the sums are exact, so gemm_int8 gives the reference's results bit for bit.
+void quantize_rows(ConstMatrixView x, int16_t* q, int stride, float* scales);
+void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y);
+void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
+                    Activation activation, const std::vector<bool>& mask, float* weights,
+                    float* pooled);
 }  // namespace vectorised
 namespace selected = vectorised;
 #else

@@ -2,6 +2,8 @@
 // kernels to, and what the WebAssembly baseline build runs.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 #include "kernels/kernels.h"
 
@@ -24,6 +26,47 @@ void masked_softmax(float* scores, int steps, const std::vector<bool>& mask) {
   if (!any_real) return;
   for (int t = 0; t < steps; ++t) scores[t] /= sum;  // sum >= 1: the maximum contributes exp(0)
 }
+
+int int16_limit(int inputs) {
+  const int64_t most = std::numeric_limits<int32_t>::max() / (int64_t{127} * std::max(inputs, 1));
+  return static_cast<int>(std::min<int64_t>(most, std::numeric_limits<int16_t>::max()));
+}
+
+void pack_int8(ConstMatrixView w, int8_t* packed, float* scales) {
+  const Int8MatrixView shape{nullptr, nullptr, nullptr, w.rows, w.cols};
+  const int pairs = shape.pairs(), columns = shape.panels() * kInt8Panel;
+  for (int j = 0; j < columns; ++j) {
+    float largest = 0;
+    for (int k = 0; j < w.cols && k < w.rows; ++k) {
+      largest = std::max(largest, std::abs(w.data[k * w.stride + j]));
+    }
+    const float scale = largest / 127.0f;
+    scales[j] = scale;
+    int8_t* column = packed + (j / kInt8Panel) * pairs * 16 + (j % kInt8Panel) * 2;
+    for (int k = 0; k < 2 * pairs; ++k) {
+      const float value = j < w.cols && k < w.rows ? w.data[k * w.stride + j] : 0.0f;
+      column[(k / 2) * 16 + k % 2] =
+          static_cast<int8_t>(scale > 0 ? std::nearbyint(value / scale) : 0.0f);
+    }
+  }
+}
+
+namespace {
+
+// q_kj of a packed matrix.
+int weight_int8(Int8MatrixView w, int k, int j) {
+  return w.packed[((j / kInt8Panel) * w.pairs() + k / 2) * 16 + (j % kInt8Panel) * 2 + k % 2];
+}
+
+// Element (r, j) of X W + b in integers, as gemm_int8 defines it.
+float product_int8(Int16RowsView x, Int8MatrixView w, int r, int j) {
+  int32_t sum = 0;
+  for (int k = 0; k < w.rows; ++k) sum += x.data[r * x.stride + k] * weight_int8(w, k, j);
+  const float scale = x.scales[r] * w.scales[j];
+  return static_cast<float>(sum) * scale + (w.bias ? w.bias[j] : 0.0f);
+}
+
+}  // namespace
 
 namespace reference {
 
@@ -59,6 +102,47 @@ void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<b
       if (a.activation == Activation::Tanh) u = std::tanh(u);
       if (a.activation == Activation::Relu) u = std::max(u, 0.0f);
       score += u * a.context[j];
+    }
+    weights[t] = score;
+  }
+  masked_softmax(weights, h.rows, mask);
+  for (int j = 0; j < h.cols; ++j) {
+    pooled[j] = 0;
+    for (int t = 0; t < h.rows; ++t) pooled[j] += weights[t] * h.data[t * h.stride + j];
+  }
+}
+
+void quantize_rows(ConstMatrixView x, int16_t* q, int stride, float* scales) {
+  const float limit = static_cast<float>(int16_limit(x.cols));
+  for (int r = 0; r < x.rows; ++r) {
+    const float* row = x.data + r * x.stride;
+    float largest = 0;
+    for (int k = 0; k < x.cols; ++k) largest = std::max(largest, std::abs(row[k]));
+    const float inverse = largest > 0 ? limit / largest : 0.0f;
+    scales[r] = largest / limit;
+    int16_t* out = q + r * stride;
+    for (int k = 0; k < x.cols; ++k)
+      out[k] = static_cast<int16_t>(std::nearbyint(row[k] * inverse));
+    std::fill(out + x.cols, out + stride, int16_t{0});
+  }
+}
+
+void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y) {
+  for (int r = 0; r < x.rows; ++r) {
+    for (int j = 0; j < w.cols; ++j) y.data[r * y.stride + j] = product_int8(x, w, r, j);
+  }
+}
+
+void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
+                    Activation activation, const std::vector<bool>& mask, float* weights,
+                    float* pooled) {
+  for (int t = 0; t < h.rows; ++t) {
+    float score = 0;
+    for (int j = 0; j < w.cols; ++j) {
+      float u = product_int8(hq, w, t, j);
+      if (activation == Activation::Tanh) u = std::tanh(u);
+      if (activation == Activation::Relu) u = std::max(u, 0.0f);
+      score += u * context[j];
     }
     weights[t] = score;
   }

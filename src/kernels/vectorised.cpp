@@ -195,6 +195,106 @@ void attention_scores(const float* h, int h_stride, const AttentionWeights& a, f
   }
 }
 
+// --- the integer products ---
+
+// Vectors of int32 sums per panel of kInt8Panel columns, and the bytes of one vector's weights in
+// a block of a pair of inputs.
+constexpr int kPanelVectors = kInt8Panel / kWidth;
+constexpr int kPairBytes = 2 * kWidth;
+
+// The sums of rows [0, R) of X times P panels of W from `panel` on, in integers.
+template <int R, int P>
+struct IntTile {
+  IVec sums[R][P][kPanelVectors];
+};
+
+template <int R, int P>
+IntTile<R, P> int8_tile(const int16_t* x, int x_stride, Int8MatrixView w, int panel) {
+  IntTile<R, P> tile;
+  for (int r = 0; r < R; ++r) {
+    for (int p = 0; p < P; ++p) {
+      for (int v = 0; v < kPanelVectors; ++v) tile.sums[r][p][v] = izero();
+    }
+  }
+  const int pairs = w.pairs();
+  const int8_t* block = w.packed + static_cast<size_t>(panel) * pairs * 16;
+  for (int i = 0; i < pairs; ++i, block += 16) {
+    IVec weights[P][kPanelVectors];
+    for (int p = 0; p < P; ++p) {
+      for (int v = 0; v < kPanelVectors; ++v) {
+        weights[p][v] =
+            load_int8_pairs(block + static_cast<size_t>(p) * pairs * 16 + v * kPairBytes);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      const IVec inputs = splat_int16_pair(x + r * x_stride + 2 * i);
+      for (int p = 0; p < P; ++p) {
+        for (int v = 0; v < kPanelVectors; ++v) {
+          tile.sums[r][p][v] = dot_add(tile.sums[r][p][v], inputs, weights[p][v]);
+        }
+      }
+    }
+  }
+  return tile;
+}
+
+// float(sum) · (scale_r · scale_j) + b_j for the kWidth columns from `column`, in the reference's
+// order of operations (no fused multiply-add), so that both round alike.
+Vec dequantize(IVec sum, float row_scale, Int8MatrixView w, int column) {
+  const Vec scaled = mul(to_float(sum), mul(splat(row_scale), load(w.scales + column)));
+  return add(scaled, w.bias ? load(w.bias + column) : splat(0.0f));
+}
+
+// Rows [0, R) of Y = X W + b. Every panel but a partial last one is stored directly; that one
+// goes through a buffer, from which its real columns are copied.
+template <int R>
+void gemm_int8_rows(const int16_t* x, int x_stride, const float* x_scales, Int8MatrixView w,
+                    float* y, int y_stride) {
+  constexpr int P = R == 1 ? 2 : 1;
+  const int panels = w.panels();
+  auto store_panels = [&](const auto& tile, int panel, int count) {
+    for (int r = 0; r < R; ++r) {
+      for (int p = 0; p < count; ++p) {
+        const int column = (panel + p) * kInt8Panel;
+        float lanes[kInt8Panel];
+        const bool whole = column + kInt8Panel <= w.cols;
+        float* out = whole ? y + r * y_stride + column : lanes;
+        for (int v = 0; v < kPanelVectors; ++v) {
+          store(out + v * kWidth,
+                dequantize(tile.sums[r][p][v], x_scales[r], w, column + v * kWidth));
+        }
+        if (!whole) std::copy(lanes, lanes + (w.cols - column), y + r * y_stride + column);
+      }
+    }
+  };
+  int panel = 0;
+  for (; panel + P <= panels; panel += P) {
+    store_panels(int8_tile<R, P>(x, x_stride, w, panel), panel, P);
+  }
+  for (; panel < panels; ++panel) store_panels(int8_tile<R, 1>(x, x_stride, w, panel), panel, 1);
+}
+
+// s_t = act(h_t W + b) · c for rows [0, R) of H, the projection in integers. Columns past W.cols
+// have scale, bias and context 0, so they add act(0) · 0 = 0.
+template <int R>
+void attention_scores_int8(const int16_t* h, int h_stride, const float* h_scales, Int8MatrixView w,
+                           const float* context, Activation activation, float* scores) {
+  Vec partial[R];
+  for (int r = 0; r < R; ++r) partial[r] = splat(0.0f);
+  for (int panel = 0; panel < w.panels(); ++panel) {
+    const IntTile<R, 1> tile = int8_tile<R, 1>(h, h_stride, w, panel);
+    for (int v = 0; v < kPanelVectors; ++v) {
+      const int column = panel * kInt8Panel + v * kWidth;
+      const Vec c = load(context + column);
+      for (int r = 0; r < R; ++r) {
+        const Vec u = dequantize(tile.sums[r][0][v], h_scales[r], w, column);
+        partial[r] = mul_add(activate(activation, u), c, partial[r]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) scores[r] = sum(partial[r]);
+}
+
 }  // namespace
 
 void tanh(const float* x, float* y, int n) {
@@ -262,6 +362,69 @@ void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<b
     t = h.rows;
   }
   for (; t < h.rows; ++t) attention_scores<1>(h.data + t * h.stride, h.stride, a, weights + t);
+  masked_softmax(weights, h.rows, mask);
+  gemv(weights, h, nullptr, pooled);  // p = alpha H
+}
+
+void quantize_rows(ConstMatrixView x, int16_t* q, int stride, float* scales) {
+  const float limit = static_cast<float>(int16_limit(x.cols));
+  for (int r = 0; r < x.rows; ++r) {
+    const float* row = x.data + r * x.stride;
+    int16_t* out = q + r * stride;
+    Vec largest_lanes = splat(0.0f);
+    int k = 0;
+    for (; k + kWidth <= x.cols; k += kWidth)
+      largest_lanes = max(largest_lanes, abs(load(row + k)));
+    float lanes[kWidth];
+    store(lanes, largest_lanes);
+    float largest = *std::max_element(lanes, lanes + kWidth);
+    for (int rest = k; rest < x.cols; ++rest) largest = std::max(largest, std::abs(row[rest]));
+    const float inverse = largest > 0 ? limit / largest : 0.0f;
+    scales[r] = largest / limit;
+    const Vec factor = splat(inverse);
+    for (k = 0; k + kWidth <= x.cols; k += kWidth)
+      store_rounded_int16(out + k, mul(load(row + k), factor));
+    for (; k < x.cols; ++k) out[k] = static_cast<int16_t>(std::nearbyint(row[k] * inverse));
+    std::fill(out + x.cols, out + stride, int16_t{0});
+  }
+}
+
+void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y) {
+  int r = 0;
+  for (; r + 4 <= x.rows; r += 4) {
+    gemm_int8_rows<4>(x.data + r * x.stride, x.stride, x.scales + r, w, y.data + r * y.stride,
+                      y.stride);
+  }
+  if (x.rows - r >= 2 && x.rows >= 4) {  // one more tile of 4 ending at the last row, as in gemm
+    const int last = x.rows - 4;
+    gemm_int8_rows<4>(x.data + last * x.stride, x.stride, x.scales + last, w,
+                      y.data + last * y.stride, y.stride);
+    return;
+  }
+  for (; r < x.rows; ++r) {
+    gemm_int8_rows<1>(x.data + r * x.stride, x.stride, x.scales + r, w, y.data + r * y.stride,
+                      y.stride);
+  }
+}
+
+void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
+                    Activation activation, const std::vector<bool>& mask, float* weights,
+                    float* pooled) {
+  int t = 0;
+  for (; t + 4 <= h.rows; t += 4) {
+    attention_scores_int8<4>(hq.data + t * hq.stride, hq.stride, hq.scales + t, w, context,
+                             activation, weights + t);
+  }
+  if (h.rows - t >= 2 && h.rows >= 4) {  // as in gemm
+    const int last = h.rows - 4;
+    attention_scores_int8<4>(hq.data + last * hq.stride, hq.stride, hq.scales + last, w, context,
+                             activation, weights + last);
+    t = h.rows;
+  }
+  for (; t < h.rows; ++t) {
+    attention_scores_int8<1>(hq.data + t * hq.stride, hq.stride, hq.scales + t, w, context,
+                             activation, weights + t);
+  }
   masked_softmax(weights, h.rows, mask);
   gemv(weights, h, nullptr, pooled);  // p = alpha H
 }

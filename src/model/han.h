@@ -188,6 +188,8 @@ inline bool runs_ragged(const HanConfig& c) {
 // vocabulary × 2 directions × 3 units floats (36 MB for 30,000 words and 50 units), is reserved
 // when the cache is made and left uninitialised, so only the pages of words seen are touched. It
 // is only valid while the weights stay as they were then.
+struct Int8Han;
+
 class InputProjectionCache {
  public:
   // For parameters of this configuration, which must run on the ragged path
@@ -212,21 +214,21 @@ class InputProjectionCache {
     return filled;
   }
 
-  // The projections of word `id` (in the vocabulary, not checked here) under `p`, always the
-  // same parameters. Safe to call from several threads: a row is written by one of them, and a
-  // thread that finds it being written computes it into `scratch` (width() floats) instead of
-  // waiting.
-  const float* row(const HanParams<float>& p, int32_t id, float* scratch) {
+  // The projections of word `id` (in the vocabulary, not checked here) under `p` (with `int8`,
+  // its int8 weights), always the same parameters. Safe to call from several threads: a row is
+  // written by one of them, and a thread that finds it being written computes it into `scratch`
+  // (width() floats) instead of waiting.
+  const float* row(const HanParams<float>& p, const Int8Han* int8, int32_t id, float* scratch) {
     std::atomic<uint8_t>& state = state_[static_cast<size_t>(id)];
     float* row = rows_.get() + static_cast<size_t>(id) * static_cast<size_t>(width_);
     if (state.load(std::memory_order_acquire) == kReady) return row;
     uint8_t expected = kEmpty;
     if (!state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) {
       if (expected == kReady) return row;
-      compute(p, id, scratch);
+      compute(p, int8, id, scratch);
       return scratch;
     }
-    compute(p, id, row);
+    compute(p, int8, id, row);
     state.store(kReady, std::memory_order_release);
     return row;
   }
@@ -234,16 +236,8 @@ class InputProjectionCache {
  private:
   static constexpr uint8_t kEmpty = 0, kWriting = 1, kReady = 2;
 
-  static void compute(const HanParams<float>& params, int32_t id, float* out) {
-    const EncoderParams<float>& e = params.word_encoder;
-    const int gates = 3 * e.config.units;
-    const float* embedding = params.embedding.row(id).data();
-    for (int direction = 0; direction < (e.config.bidirectional ? 2 : 1); ++direction) {
-      const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
-      kernels::selected::gemv(embedding, detail::const_view(p.kernel), p.bias.row(0).data(),
-                              out + direction * gates);
-    }
-  }
+  // In han_ragged.cpp, beside the word level's other products.
+  static void compute(const HanParams<float>& params, const Int8Han* int8, int32_t id, float* out);
 
   int width_;
   std::unique_ptr<float[]> rows_;
@@ -255,11 +249,13 @@ class SentenceCache;
 class WorkerPool;
 
 // What the float path may use besides the weights, each optional (null): caches made for these
-// same weights, and threads. Every choice gives the same result, bit for bit.
+// same weights, and threads, none of which changes the result; and the int8 weights of a model
+// that computes in int8 (model/int8_han.h), which does: its large products run in integers.
 struct RaggedOptions {
   InputProjectionCache* projections = nullptr;  // the word encoder's input products as lookups
   SentenceCache* sentences = nullptr;           // the word level of sentences seen before
   WorkerPool* pool = nullptr;                   // the word level of a batch's sentences in parallel
+  const Int8Han* int8 = nullptr;                // these weights packed for the integer products
 };
 
 namespace detail {

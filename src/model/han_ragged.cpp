@@ -6,6 +6,7 @@
 
 #include "core/worker_pool.h"
 #include "model/han.h"
+#include "model/int8_han.h"
 #include "model/sentence_cache.h"
 
 namespace han::detail {
@@ -30,11 +31,33 @@ struct RaggedSequences {
   }
 };
 
+// The int16 rows of the products with int8 weights, kept from call to call.
+struct QuantizedRows {
+  std::vector<int16_t> values;
+  std::vector<float> scales;
+};
+
+// Y = X W + 1 b, with `int8` (W and b packed) in integers, else in float.
+void multiply(kernels::ConstMatrixView x, const Matrix<float>& w, const float* bias,
+              const Int8Matrix* int8, kernels::MatrixView y, QuantizedRows& quantized) {
+  if (!int8) {
+    kernels::selected::gemm(x, const_view(w), bias, y);
+    return;
+  }
+  const int stride = int8->row_stride();
+  quantized.values.resize(static_cast<size_t>(x.rows * stride));
+  quantized.scales.resize(static_cast<size_t>(x.rows));
+  kernels::selected::quantize_rows(x, quantized.values.data(), stride, quantized.scales.data());
+  kernels::selected::gemm_int8(
+      {quantized.values.data(), quantized.scales.data(), x.rows, x.cols, stride}, int8->view(), y);
+}
+
 // What gru_forward_ragged reuses from call to call, so that the hot path does not allocate.
 struct GruScratch {
   std::vector<int> order, at_least;       // sequences by decreasing length, and its counts
   std::vector<int> rows;                  // the input row of each sequence at this step
   std::vector<float> state, next, gates;  // h of each sequence, h', h U + b_rec
+  QuantizedRows quantized;                // h in int16, for int8 weights
   float touched = 0;                      // keeps the loads of touch_rows
 };
 
@@ -61,9 +84,10 @@ void touch_rows(const float* const* projected, const std::vector<int>& rows, int
 //   projected   x W + b_in of input row r at projected[r] + offset (3 units values); the rows
 //               are pointers so that the word level reads them where the cache keeps them
 //   out         h_t of each input row (units values, row stride out_stride)
+//   int8        the recurrent kernel for the integer products, or null for float
 void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
                         const float* const* projected, int offset, bool reverse, float* out,
-                        int out_stride, GruScratch& scratch) {
+                        int out_stride, const Int8Gru* int8, GruScratch& scratch) {
   const int u = p.units, count = static_cast<int>(seq.count());
   if (count == 0) return;
   // The sequences by decreasing length, by counting: at_least[L] sequences have L or more steps,
@@ -85,7 +109,6 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
   scratch.next.resize(scratch.state.size());
   scratch.gates.resize(static_cast<size_t>(count * 3 * u));
   scratch.rows.resize(static_cast<size_t>(count));
-  const kernels::ConstMatrixView recurrent = const_view(p.recurrent_kernel);
   const float* recurrent_bias = p.bias.row(1).data();
   int active = count;
   for (int t = 0; active > 0; ++t) {
@@ -99,8 +122,9 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
           seq.starts[static_cast<size_t>(k)] + (reverse ? length - 1 - t : t);
     }
     touch_rows(projected, scratch.rows, active, offset, 3 * u, scratch.touched);
-    kernels::selected::gemm({state, active, u, u}, recurrent, recurrent_bias,
-                            {scratch.gates.data(), active, 3 * u, 3 * u});
+    multiply({state, active, u, u}, p.recurrent_kernel, recurrent_bias,
+             int8 ? &int8->recurrent : nullptr, {scratch.gates.data(), active, 3 * u, 3 * u},
+             scratch.quantized);
     for (int i = 0; i < active; ++i) {
       float* h_next = next + i * u;
       const int row = scratch.rows[static_cast<size_t>(i)];
@@ -112,20 +136,22 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
   }
 }
 
-// x W + b_in of each direction of the encoder for the input rows x (`input_dim` values each):
-// row r of `projected` is [forward's 3 units values, then the backward's], and row_pointers[r]
-// points at it.
-void encoder_projections(const EncoderParams<float>& e, int rows, const float* x, int input_dim,
-                         std::vector<float>& projected, std::vector<const float*>& row_pointers) {
+// x W + b_in of each direction of the encoder (with `int8`, in integers) for the input rows x
+// (`input_dim` values each): row r of `projected` is [forward's 3 units values, then the
+// backward's], and row_pointers[r] points at it.
+void encoder_projections(const EncoderParams<float>& e, const Int8Encoder* int8, int rows,
+                         const float* x, int input_dim, std::vector<float>& projected,
+                         std::vector<const float*>& row_pointers, QuantizedRows& quantized) {
   const int gates = 3 * e.config.units, width = (e.config.bidirectional ? 2 : 1) * gates;
   projected.resize(static_cast<size_t>(rows * width));
   row_pointers.resize(static_cast<size_t>(rows));
   if (rows == 0) return;  // and `projected` may have no storage to point into
   for (int direction = 0; direction < width / gates; ++direction) {
     const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
-    kernels::selected::gemm({x, rows, input_dim, input_dim}, const_view(p.kernel),
-                            p.bias.row(0).data(),
-                            {projected.data() + direction * gates, rows, gates, width});
+    const Int8Matrix* kernel =
+        int8 ? &(direction ? int8->backward : int8->forward).kernel : nullptr;
+    multiply({x, rows, input_dim, input_dim}, p.kernel, p.bias.row(0).data(), kernel,
+             {projected.data() + direction * gates, rows, gates, width}, quantized);
   }
   for (int r = 0; r < rows; ++r)
     row_pointers[static_cast<size_t>(r)] = projected.data() + r * width;
@@ -133,23 +159,42 @@ void encoder_projections(const EncoderParams<float>& e, int rows, const float* x
 
 // encoder_forward on every sequence of `seq` at once, from the input projections of each row
 // (as encoder_projections lays them out); `out` gets one row of the encoder's output per input row.
-void encoder_forward_ragged(const EncoderParams<float>& e, const RaggedSequences& seq,
-                            const std::vector<const float*>& projected, float* out,
-                            GruScratch& scratch) {
+void encoder_forward_ragged(const EncoderParams<float>& e, const Int8Encoder* int8,
+                            const RaggedSequences& seq, const std::vector<const float*>& projected,
+                            float* out, GruScratch& scratch) {
   if (seq.count() == 0) return;  // and `out` may have no storage to point into
   const int u = e.config.units, width = e.config.output_dim();
   const int directions = e.config.bidirectional ? 2 : 1;
   for (int direction = 0; direction < directions; ++direction) {
     const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
+    const Int8Gru* cell = int8 ? (direction ? &int8->backward : &int8->forward) : nullptr;
     gru_forward_ragged(p, seq, projected.data(), direction * 3 * u, direction == 1,
-                       out + direction * u, width, scratch);
+                       out + direction * u, width, cell, scratch);
   }
 }
 
-// attention_forward on each sequence of `seq`: the weights of row r go to weights[r], the pooled
-// vector of sequence k to pooled[k * h_cols ...].
-void attention_forward_ragged(const AttentionParams<float>& a, const RaggedSequences& seq,
-                              const float* h, int h_cols, float* weights, float* pooled) {
+// attention_forward on each sequence of `seq` (with `int8`, its projections in integers): the
+// weights of row r go to weights[r], the pooled vector of sequence k to pooled[k * h_cols ...].
+void attention_forward_ragged(const AttentionParams<float>& a, const Int8Attention* int8,
+                              const RaggedSequences& seq, const float* h, int h_cols,
+                              float* weights, float* pooled, QuantizedRows& quantized) {
+  if (int8) {
+    const int stride = int8->projection.row_stride();
+    quantized.values.resize(static_cast<size_t>(seq.rows * stride));
+    quantized.scales.resize(static_cast<size_t>(seq.rows));
+    kernels::selected::quantize_rows({h, seq.rows, h_cols, h_cols}, quantized.values.data(), stride,
+                                     quantized.scales.data());
+    for (size_t k = 0; k < seq.count(); ++k) {
+      const int start = seq.starts[k], length = seq.lengths[k];
+      kernels::selected::attention_int8({h + start * h_cols, length, h_cols, h_cols},
+                                        {quantized.values.data() + start * stride,
+                                         quantized.scales.data() + start, length, h_cols, stride},
+                                        int8->projection.view(), int8->context.data(),
+                                        int8->activation, {}, weights + start,
+                                        pooled + static_cast<int>(k) * h_cols);
+    }
+    return;
+  }
   const kernels::AttentionWeights w{const_view(a.kernel),
                                     a.config.use_bias ? a.bias.data() : nullptr, a.context.data(),
                                     a.config.activation};
@@ -167,6 +212,7 @@ struct WordScratch {
   std::vector<float> inputs, projected, cache_miss, states, weights, vectors;
   std::vector<const float*> projected_rows;    // of each input row, into the cache or `projected`
   std::vector<std::pair<int, size_t>> copied;  // rows the cache could not give: row, offset
+  QuantizedRows quantized;                     // for the integer products
   GruScratch gru;
 };
 
@@ -183,8 +229,8 @@ struct SentenceBatch {
 
 // The word level (encoder and attention) of sentences pending[first, last) of `batch`, on this
 // thread's scratch, into the batch's vectors and weights.
-void encode_sentences(const HanParams<float>& p, SentenceBatch& batch, size_t first, size_t last,
-                      InputProjectionCache* cache) {
+void encode_sentences(const HanParams<float>& p, const Int8Han* int8, SentenceBatch& batch,
+                      size_t first, size_t last, InputProjectionCache* cache) {
   thread_local WordScratch scratch;
   const int embedding_dim = p.config.embedding_dim, word_dim = p.config.word_encoder.output_dim();
   RaggedSequences& words = scratch.words;
@@ -202,7 +248,7 @@ void encode_sentences(const HanParams<float>& p, SentenceBatch& batch, size_t fi
     for (int w = 0; w < length; ++w) {
       const int32_t id = batch.ids[static_cast<size_t>(start + w)];
       if (cache) {
-        const float* row = cache->row(p, id, scratch.cache_miss.data());
+        const float* row = cache->row(p, int8, id, scratch.cache_miss.data());
         if (row == scratch.cache_miss.data()) {
           scratch.copied.emplace_back(words.rows + w, scratch.projected.size());
           scratch.projected.insert(scratch.projected.end(), row, row + cache->width());
@@ -220,16 +266,18 @@ void encode_sentences(const HanParams<float>& p, SentenceBatch& batch, size_t fi
       scratch.projected_rows[static_cast<size_t>(row)] = scratch.projected.data() + offset;
     }
   } else {
-    encoder_projections(p.word_encoder, words.rows, scratch.inputs.data(), embedding_dim,
-                        scratch.projected, scratch.projected_rows);
+    encoder_projections(p.word_encoder, int8 ? &int8->word_encoder : nullptr, words.rows,
+                        scratch.inputs.data(), embedding_dim, scratch.projected,
+                        scratch.projected_rows, scratch.quantized);
   }
   scratch.states.resize(static_cast<size_t>(words.rows * word_dim));
   scratch.weights.resize(static_cast<size_t>(words.rows));
   scratch.vectors.resize(words.count() * static_cast<size_t>(word_dim));
-  encoder_forward_ragged(p.word_encoder, words, scratch.projected_rows, scratch.states.data(),
-                         scratch.gru);
-  attention_forward_ragged(p.word_attention, words, scratch.states.data(), word_dim,
-                           scratch.weights.data(), scratch.vectors.data());
+  encoder_forward_ragged(p.word_encoder, int8 ? &int8->word_encoder : nullptr, words,
+                         scratch.projected_rows, scratch.states.data(), scratch.gru);
+  attention_forward_ragged(p.word_attention, int8 ? &int8->word_attention : nullptr, words,
+                           scratch.states.data(), word_dim, scratch.weights.data(),
+                           scratch.vectors.data(), scratch.quantized);
   for (size_t i = first; i < last; ++i) {
     const size_t k = static_cast<size_t>(batch.pending[i]), local = i - first;
     const float* weights = scratch.weights.data() + words.starts[local];
@@ -265,12 +313,12 @@ void encode_pending(const HanParams<float>& p, SentenceBatch& batch, const Ragge
   }
   bounds.push_back(pending);
   if (bounds.size() == 2) {
-    encode_sentences(p, batch, 0, pending, options.projections);
+    encode_sentences(p, options.int8, batch, 0, pending, options.projections);
     return;
   }
   options.pool->run([&](size_t t) {
     if (t + 1 < bounds.size())
-      encode_sentences(p, batch, bounds[t], bounds[t + 1], options.projections);
+      encode_sentences(p, options.int8, batch, bounds[t], bounds[t + 1], options.projections);
   });
 }
 
@@ -280,6 +328,7 @@ struct DocumentScratch {
   RaggedSequences documents;
   std::vector<float> projected, states, weights, vectors;
   std::vector<const float*> projected_rows;
+  QuantizedRows quantized;
   std::vector<int> reused;  // of each document, the sentences the cache gave
   std::vector<int32_t> key;
   EncodedSentence found;
@@ -359,12 +408,15 @@ std::vector<HanOutput<float>> forward_ragged(const HanParams<float>& p, const Do
   scratch.states.resize(static_cast<size_t>(documents.rows * sentence_dim));
   scratch.weights.resize(static_cast<size_t>(documents.rows));
   scratch.vectors.resize(documents.count() * static_cast<size_t>(sentence_dim));
-  encoder_projections(p.sentence_encoder, documents.rows, batch.vectors.data(), word_dim,
-                      scratch.projected, scratch.projected_rows);
-  encoder_forward_ragged(p.sentence_encoder, documents, scratch.projected_rows,
-                         scratch.states.data(), scratch.gru);
-  attention_forward_ragged(p.sentence_attention, documents, scratch.states.data(), sentence_dim,
-                           scratch.weights.data(), scratch.vectors.data());
+  const Int8Han* int8 = options.int8;
+  encoder_projections(p.sentence_encoder, int8 ? &int8->sentence_encoder : nullptr, documents.rows,
+                      batch.vectors.data(), word_dim, scratch.projected, scratch.projected_rows,
+                      scratch.quantized);
+  encoder_forward_ragged(p.sentence_encoder, int8 ? &int8->sentence_encoder : nullptr, documents,
+                         scratch.projected_rows, scratch.states.data(), scratch.gru);
+  attention_forward_ragged(p.sentence_attention, int8 ? &int8->sentence_attention : nullptr,
+                           documents, scratch.states.data(), sentence_dim, scratch.weights.data(),
+                           scratch.vectors.data(), scratch.quantized);
 
   // Back to the documents as given, padding and empty sentences included.
   std::vector<HanOutput<float>> out(count);
@@ -420,3 +472,22 @@ std::vector<HanOutput<float>> han_forward_ragged(const HanParams<float>& p, cons
 }
 
 }  // namespace han::detail
+
+namespace han {
+
+void InputProjectionCache::compute(const HanParams<float>& params, const Int8Han* int8, int32_t id,
+                                   float* out) {
+  const EncoderParams<float>& e = params.word_encoder;
+  const int gates = 3 * e.config.units, dim = params.config.embedding_dim;
+  thread_local detail::QuantizedRows quantized;
+  for (int direction = 0; direction < (e.config.bidirectional ? 2 : 1); ++direction) {
+    const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
+    const Int8Matrix* kernel =
+        int8 ? &(direction ? int8->word_encoder.backward : int8->word_encoder.forward).kernel
+             : nullptr;
+    detail::multiply({params.embedding.row(id).data(), 1, dim, dim}, p.kernel, p.bias.row(0).data(),
+                     kernel, {out + direction * gates, 1, gates, gates}, quantized);
+  }
+}
+
+}  // namespace han

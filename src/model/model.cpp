@@ -106,7 +106,29 @@ HanOutput<float> Model::predict_ids(const Document& doc) const {
 }
 
 RaggedOptions Model::ragged_options() const {
-  return {projection_cache.value.get(), sentence_cache.value.get(), pool.value.get()};
+  return {projection_cache.value.get(), sentence_cache.value.get(), pool.value.get(), int8.get()};
+}
+
+RaggedOptions Model::network_options() const {
+  return {projection_cache.value.get(), nullptr, nullptr, int8.get()};
+}
+
+void Model::set_compute(ComputeType type) {
+  if (type == compute()) return;
+  if (type == ComputeType::Int8 && !detail::runs_ragged(params.config)) {
+    throw Error(
+        "int8 compute needs GRU encoders with reset_after, a sigmoid recurrent activation and "
+        "concatenated directions, and attention with tanh, linear or relu");
+  }
+  if (type == ComputeType::Int8) {
+    round_to_int8(params);
+    int8 = std::make_shared<const Int8Han>(make_int8_han(params));
+  } else {
+    int8.reset();
+  }
+  // The caches hold results of the old products.
+  if (projection_cache.value) cache_input_projections();
+  if (sentence_cache.value) cache_sentences(sentence_cache.value->max_bytes());
 }
 
 void Model::cache_input_projections() {

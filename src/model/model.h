@@ -10,6 +10,7 @@
 
 #include "core/worker_pool.h"
 #include "model/han.h"
+#include "model/int8_han.h"
 #include "model/sentence_cache.h"
 #include "text/tokenizer.h"
 
@@ -83,8 +84,13 @@ struct GoldenReport {
 enum class StorageType : uint8_t {
   Float32 = 1,
   Float16 = 2,
-  Int8 = 3,  // per-row float32 scales, matrices only
+  Int8 = 3,         // per-row float32 scales, matrices only
+  Int8Columns = 4,  // per-column float32 scales: the matrices of a model that computes in int8
 };
+
+// What the network's large products compute in (model/int8_han.h): the model's choice, recorded
+// in its file.
+enum class ComputeType : uint8_t { Float32, Int8 };
 
 // A Model member that copies as empty: a copy of a model starts without the caches of the
 // original, which were made for the original's weights, and without its threads. Moving keeps
@@ -112,6 +118,9 @@ struct Model {
   std::vector<GoldenCase> golden_cases;
   double golden_tolerance = 1e-4;
   std::string metadata_json = "{}";  // free-form JSON object kept with the model
+  // With ComputeType::Int8, the matrices of the large products packed for the integer kernels;
+  // null for float32. Shared by copies, which have the same weights.
+  std::shared_ptr<const Int8Han> int8;
   NotCopied<InputProjectionCache> projection_cache;
   NotCopied<SentenceCache> sentence_cache;
   NotCopied<WorkerPool> pool;
@@ -120,6 +129,17 @@ struct Model {
   static constexpr size_t kDefaultSentenceCacheBytes = size_t{4} << 20;
 
   const HanConfig& config() const { return params.config; }
+  ComputeType compute() const { return int8 ? ComputeType::Int8 : ComputeType::Float32; }
+  // From now on the large products compute in `type`. To int8, the weights they use are rounded
+  // first (round_to_int8), so that the float code paths (gradients, training) see the same
+  // weights; throws han::Error for a network off the ragged path (detail::runs_ragged: GRU
+  // encoders with reset_after and a sigmoid, concatenated). Clears the caches.
+  void set_compute(ComputeType type);
+  // What a prediction runs with: the caches, threads and int8 weights the model has.
+  RaggedOptions ragged_options() const;
+  // The same without the sentence cache and threads: for callers that run many variants of a
+  // document (the explanations), which would only churn the model's cache.
+  RaggedOptions network_options() const;
   Document to_ids(const TokenizedText& tokens) const;
   Prediction predict(std::string_view text, const InputLimits& limits = {}) const;
   // predict on each text; the documents run together (han_forward_batch), with the same results
@@ -148,9 +168,6 @@ struct Model {
   GoldenReport check_golden() const;
   // Replaces the golden cases with these texts and the model's own current predictions.
   void set_golden_texts(const std::vector<std::string>& texts);
-
- private:
-  RaggedOptions ragged_options() const;
 };
 
 }  // namespace han

@@ -401,6 +401,7 @@ class Model {
       architecture: JSON.parse(info.config),
       tokenizer: JSON.parse(info.tokenizer),
       metadata: JSON.parse(info.metadata),
+      compute: info.compute,
       limits,
       variant,
       threads,

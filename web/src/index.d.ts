@@ -171,6 +171,11 @@ export interface ModelInfo {
   limits: InputLimits;
   /** Free-form JSON stored with the model. */
   metadata: Record<string, unknown>;
+  /**
+   * What the model's large products compute in: 'int8' for a model made by
+   * `han quantize --compute int8` (int8 weights, int16 activations, int32 sums), else 'float32'.
+   */
+  compute: 'float32' | 'int8';
   /** The WebAssembly build running the model. */
   variant: 'simd' | 'baseline' | 'threads' | 'train';
   /** The threads each prediction runs on (1 unless `variant` is 'threads'). */
