@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "model/int8_han.h"
 
 namespace han::bench {
 
@@ -14,14 +15,22 @@ struct KernelSet {
   decltype(&kernels::reference::gemm) gemm;
   decltype(&kernels::reference::attention) attention;
   decltype(&kernels::reference::gru_step) gru_step;
+  decltype(&kernels::reference::quantize_rows) quantize_rows;
+  decltype(&kernels::reference::gemm_int8) gemm_int8;
+  decltype(&kernels::reference::attention_int8) attention_int8;
 };
 
-inline const KernelSet kReference = {&kernels::reference::gemv, &kernels::reference::gemm,
-                                     &kernels::reference::attention, &kernels::reference::gru_step};
+inline const KernelSet kReference = {
+    &kernels::reference::gemv,          &kernels::reference::gemm,
+    &kernels::reference::attention,     &kernels::reference::gru_step,
+    &kernels::reference::quantize_rows, &kernels::reference::gemm_int8,
+    &kernels::reference::attention_int8};
 #ifdef HAN_VECTORISED_KERNELS
-inline const KernelSet kVectorised = {&kernels::vectorised::gemv, &kernels::vectorised::gemm,
-                                      &kernels::vectorised::attention,
-                                      &kernels::vectorised::gru_step};
+inline const KernelSet kVectorised = {
+    &kernels::vectorised::gemv,          &kernels::vectorised::gemm,
+    &kernels::vectorised::attention,     &kernels::vectorised::gru_step,
+    &kernels::vectorised::quantize_rows, &kernels::vectorised::gemm_int8,
+    &kernels::vectorised::attention_int8};
 #endif
 
 // Weights uniform in ±0.1 as in the reference model, inputs in ±1.
@@ -30,7 +39,9 @@ inline const KernelSet kVectorised = {&kernels::vectorised::gemv, &kernels::vect
 //   attention  word attention over 21 steps of 100 (GRU 50 + 50), 100 units, tanh
 //   step       one recurrent step of a document's 11 sentences together: H U + b, 11 x 50 times
 //              50 x 150, then the gates of each (gru_step)
-// kXxxBytes: the bytes of the operands, for the arithmetic intensity.
+// kXxxBytes: the bytes of the operands, for the arithmetic intensity. The *_int8 runs do the same
+// products in integers as a model that computes in int8 does (quantize the rows, then the integer
+// product), counted the same (2 operations per multiply-add).
 struct KernelWorkload {
   static constexpr int kUnits = 50, kGates = 3 * kUnits, kEmbedding = 200, kWords = 21;
   static constexpr int kStates = 2 * kUnits, kAttentionUnits = 100, kSentences = 11;
@@ -69,6 +80,14 @@ struct KernelWorkload {
     context = random(kAttentionUnits, 0.1f);
     sentence_states = random(kSentences * kUnits, 1);
     step_projected = random(kSentences * kGates, 1);
+    // Packed from copies: packing rounds the matrix it packs.
+    using Map = Eigen::Map<const Matrix<float>>;
+    Matrix<float> recurrent = Map(recurrent_kernel.data(), kUnits, kGates);
+    Matrix<float> input = Map(input_kernel.data(), kEmbedding, kGates);
+    Matrix<float> attention = Map(attention_kernel.data(), kStates, kAttentionUnits);
+    recurrent_int8 = Int8Matrix(recurrent, gate_bias.data());
+    input_int8 = Int8Matrix(input, gate_bias.data());
+    attention_int8_kernel = Int8Matrix(attention, attention_bias.data());
   }
 
   std::vector<float> state, recurrent_kernel, gate_bias, gates = std::vector<float>(kGates);
@@ -98,13 +117,50 @@ struct KernelWorkload {
                  sentence_states.data() + s * kUnits, next_states.data() + s * kUnits, kUnits);
     }
   }
+  // The integer kernels on the same shapes, with the weights packed once (model/int8_han.h).
+  Int8Matrix recurrent_int8, input_int8, attention_int8_kernel;  // made in the constructor
+  std::vector<int16_t> quantized = std::vector<int16_t>(kWords * kEmbedding);
+  std::vector<float> row_scales = std::vector<float>(kWords);
+  std::vector<float> attention_projections = std::vector<float>(kWords * kAttentionUnits);
+
+  // X W + b in integers: the rows quantized, then the product.
+  void product_int8(const KernelSet& k, const float* x, int rows, const Int8Matrix& w, float* y,
+                    int cols) {
+    const int stride = w.row_stride();
+    k.quantize_rows({x, rows, w.rows(), w.rows()}, quantized.data(), stride, row_scales.data());
+    k.gemm_int8({quantized.data(), row_scales.data(), rows, w.rows(), stride}, w.view(),
+                {y, rows, cols, cols});
+  }
+  void gemv_int8(const KernelSet& k) {
+    product_int8(k, state.data(), 1, recurrent_int8, gates.data(), kGates);
+  }
+  void gemm_int8(const KernelSet& k) {
+    product_int8(k, words.data(), kWords, input_int8, projected.data(), kGates);
+  }
+  void step_int8(const KernelSet& k) {
+    product_int8(k, sentence_states.data(), kSentences, recurrent_int8, step_gates.data(), kGates);
+    for (int s = 0; s < kSentences; ++s) {
+      k.gru_step(step_projected.data() + s * kGates, step_gates.data() + s * kGates,
+                 sentence_states.data() + s * kUnits, next_states.data() + s * kUnits, kUnits);
+    }
+  }
+  void attention_int8(const KernelSet& k) {
+    const int stride = attention_int8_kernel.row_stride();
+    k.quantize_rows({states.data(), kWords, kStates, kStates}, quantized.data(), stride,
+                    row_scales.data());
+    k.attention_int8({states.data(), kWords, kStates, kStates},
+                     {quantized.data(), row_scales.data(), kWords, kStates, stride},
+                     attention_int8_kernel.view(), context.data(), Activation::Tanh, {},
+                     attention_projections.data(), weights.data(), pooled.data());
+  }
+
   void attention(const KernelSet& k) {
     k.attention({states.data(), kWords, kStates, kStates},
                 {{attention_kernel.data(), kStates, kAttentionUnits, kAttentionUnits},
                  attention_bias.data(),
                  context.data(),
                  Activation::Tanh},
-                {}, weights.data(), pooled.data());
+                {}, attention_projections.data(), weights.data(), pooled.data());
   }
 };
 

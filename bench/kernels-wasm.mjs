@@ -58,11 +58,11 @@ function rate(kernel, vectorised) {
 // The vectorised kernel's rate, and its share of the peak: the machine's speed drifts within
 // seconds here, so the share is the median of 7 ratios of a timing of the kernel to a timing of
 // the peak loop right before it.
-function besidePeak(kernel, peakCalls) {
+function besidePeak(kernel, peakKernel, peakCalls) {
   const calls = callsFor(kernel, 1);
   const rates = [], shares = [];
   for (let r = 0; r < 7; ++r) {
-    const peak = timing(4, 1, peakCalls);
+    const peak = timing(peakKernel, 1, peakCalls);
     rates.push(timing(kernel, 1, calls));
     shares.push(rates[r] / peak);
   }
@@ -78,6 +78,18 @@ const kernels = [['gemv', 0], ['gemm', 1], ['attention', 2], ['step', 3]];
 console.log('| kernel | reference GFLOP/s | vectorised GFLOP/s | % of peak (timed beside it) |');
 console.log('|---|---|---|---|');
 for (const [name, k] of kernels) {
-  const reference = rate(k, 0), { vectorised, share } = besidePeak(k, peakCalls);
+  const reference = rate(k, 0), { vectorised, share } = besidePeak(k, 4, peakCalls);
+  console.log(`| ${name} | ${(reference / 1e9).toFixed(2)} | ${(vectorised / 1e9).toFixed(2)} | ${(100 * share).toFixed(0)}% |`);
+}
+
+// The integer kernels (rows quantized to int16, int8 weights, int32 sums), against the integer
+// peak loop (i32x4.dot_i16x8_s and an add in 12 chains), counted the same (2 per multiply-add).
+const intPeakCalls = callsFor(12, 1);
+const intPeak = median(Array.from({ length: 7 }, () => timing(12, 1, intPeakCalls)));
+console.log(`\ninteger roofline: peak ${(intPeak / 1e9).toFixed(1)} GOP/s (2 per multiply-add)`);
+console.log('| kernel, int8 | reference GOP/s | vectorised GOP/s | % of the integer peak (timed beside it) |');
+console.log('|---|---|---|---|');
+for (const [name, k] of kernels) {
+  const reference = rate(k + 8, 0), { vectorised, share } = besidePeak(k + 8, 12, intPeakCalls);
   console.log(`| ${name} | ${(reference / 1e9).toFixed(2)} | ${(vectorised / 1e9).toFixed(2)} | ${(100 * share).toFixed(0)}% |`);
 }

@@ -1,6 +1,7 @@
 // Native micro-benchmark of the kernels (Google Benchmark) in the shapes of the reference HAN:
 // the scalar reference, the vectorised kernels, and the Eigen code the layers ran before them,
-// next to the roofline of this machine (peak FLOP/s, bandwidth of L1, L2 and memory).
+// next to the roofline of this machine (peak FLOP/s, bandwidth of L1, L2 and memory); and the
+// integer kernels (*_int8, operations per second) next to the integer peak (peak_int).
 //   cmake -S . -B build-bench -DHAN_BUILD_BENCH=ON && cmake --build build-bench -t kernels_bench
 //   build-bench/kernels_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -38,6 +39,15 @@ void peak(benchmark::State& state) {
       benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The integer peak (bench/roofline.h), in operations per second (2 per multiply-add).
+void peak_int(benchmark::State& state) {
+  float sink = 0;
+  double ops = 0;
+  for (auto _ : state) ops = peak_int_ops(1 << 16, &sink);
+  benchmark::DoNotOptimize(sink);
+  state.counters["OP/s"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void bandwidth(benchmark::State& state) {
   const std::vector<float> data(static_cast<size_t>(state.range(0)) / 4, 1.0f);
   float sink = 0;
@@ -67,6 +77,32 @@ void attention(benchmark::State& state, const KernelSet* kernels) {
 void step(benchmark::State& state, const KernelSet* kernels) {
   KernelWorkload w;
   measure(state, KernelWorkload::kStepFlops, KernelWorkload::kStepBytes, [&] { w.step(*kernels); });
+}
+
+// The same products in integers (rows quantized, then int8 weights): operations per second, 2 per
+// multiply-add, against peak_int.
+void gemv_int8(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kGemvFlops, KernelWorkload::kGemvBytes,
+          [&] { w.gemv_int8(*kernels); });
+}
+
+void gemm_int8(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kGemmFlops, KernelWorkload::kGemmBytes,
+          [&] { w.gemm_int8(*kernels); });
+}
+
+void attention_int8(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kAttentionFlops, KernelWorkload::kAttentionBytes,
+          [&] { w.attention_int8(*kernels); });
+}
+
+void step_int8(benchmark::State& state, const KernelSet* kernels) {
+  KernelWorkload w;
+  measure(state, KernelWorkload::kStepFlops, KernelWorkload::kStepBytes,
+          [&] { w.step_int8(*kernels); });
 }
 
 // The Eigen expressions of the layers before the kernels.
@@ -119,6 +155,15 @@ BENCHMARK_CAPTURE(attention, vectorised, &kVectorised);
 BENCHMARK(attention_eigen);
 BENCHMARK_CAPTURE(step, reference, &kReference);
 BENCHMARK_CAPTURE(step, vectorised, &kVectorised);
+BENCHMARK(peak_int);
+BENCHMARK_CAPTURE(gemv_int8, reference, &kReference);
+BENCHMARK_CAPTURE(gemv_int8, vectorised, &kVectorised);
+BENCHMARK_CAPTURE(gemm_int8, reference, &kReference);
+BENCHMARK_CAPTURE(gemm_int8, vectorised, &kVectorised);
+BENCHMARK_CAPTURE(attention_int8, reference, &kReference);
+BENCHMARK_CAPTURE(attention_int8, vectorised, &kVectorised);
+BENCHMARK_CAPTURE(step_int8, reference, &kReference);
+BENCHMARK_CAPTURE(step_int8, vectorised, &kVectorised);
 
 }  // namespace
 }  // namespace han::bench

@@ -209,13 +209,15 @@ nlohmann::json measure(const std::function<han::Model()>& load, han::Model* shar
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 4) {
-    std::cerr << "usage: han_native_bench DATA_DIR [REPEATS] [cold|nocache|warm]\n";
+  if (argc < 2 || argc > 5) {
+    std::cerr << "usage: han_native_bench DATA_DIR [REPEATS] [cold|nocache|warm] [MODEL]\n";
     return 2;
   }
   const std::string dir = argv[1];
   const int repeats = argc >= 3 ? std::max(1, std::atoi(argv[2])) : 5;
-  const std::string mode = argc == 4 ? argv[3] : "warm";
+  const std::string mode = argc >= 4 ? argv[3] : "warm";
+  // reference.han, or reference-int8.han: the rows "han native int8".
+  const std::string model_path = dir + "/" + (argc == 5 ? argv[4] : "reference.han");
   if (mode != "cold" && mode != "nocache" && mode != "warm") {
     std::cerr << "han_native_bench: unknown mode " << mode << " (known: cold, nocache, warm)\n";
     return 2;
@@ -223,10 +225,12 @@ int main(int argc, char** argv) {
   try {
     // A model as the CLI and the package load it: without the cache in nocache mode only.
     auto load = [&] {
-      han::Model model = han::read_model_file(dir + "/reference.han");
+      han::Model model = han::read_model_file(model_path);
       if (mode != "nocache") model.cache_input_projections();
       return model;
     };
+    const bool int8 =
+        han::read_model_file(model_path, {false, {}}).compute() == han::ComputeType::Int8;
     std::ifstream in(dir + "/workloads.json");
     const nlohmann::json workloads = nlohmann::json::parse(in);
     const std::vector<han::Document> a = read_documents(workloads.at("A"));
@@ -238,8 +242,9 @@ int main(int argc, char** argv) {
     for (size_t threads : thread_counts) {
       nlohmann::json result =
           measure(load, shared ? &*shared : nullptr, mode, threads, a, b[0], repeats);
+      if (int8) result["system"] = "han native int8";
       result["runtime_bytes"] = file_size("/proc/self/exe");
-      result["model_bytes"] = file_size(dir + "/reference.han");
+      result["model_bytes"] = file_size(model_path);
       std::cout << result.dump() << "\n";
     }
   } catch (const std::exception& e) {

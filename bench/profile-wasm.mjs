@@ -9,8 +9,11 @@ import { resolve } from 'node:path';
 
 import { loadModelFromBuild } from './wasm-build.mjs';
 
-const [buildDir, dataDir, workload = 'A'] = process.argv.slice(2);
-const model = await loadModelFromBuild(buildDir, resolve(dataDir, 'reference.han'));
+const [buildDir, dataDir, workload = 'A', modelFile = 'reference.han'] = process.argv.slice(2);
+// Without the sentence cache, which would serve B's sentences from memory after its first pass.
+const model = await loadModelFromBuild(buildDir, resolve(dataDir, modelFile), {
+  sentenceCache: false,
+});
 const { A, B } = JSON.parse(readFileSync(resolve(dataDir, 'workloads.json'), 'utf8'));
 const docs = workload === 'B' ? Array(200).fill(B[0]) : [...A, ...A];
 for (const doc of A) model.predictIds(doc); // fills the projection cache, tiers the code up

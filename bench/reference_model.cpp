@@ -3,6 +3,8 @@
 //                   so the text "w17" is id 17), embedding 200, bidirectional GRU 50 + 50
 //                   (reset_after) at both levels, attention 100 with bias, dense 100 -> 2
 //                   softmax; weights uniform in ±0.1
+//   reference-int8.han  the same computing in int8 (han quantize --compute int8): its matrices
+//                   rounded to int8 with a scale per output, so a different model
 //   weights.json    the same weights for the other runtimes: each tensor's name, shape (rows,
 //   weights.bin     cols; Keras layout, GRU gate blocks z, r, h) and offset in weights.bin, which
 //                   holds them as little-endian float32, row-major
@@ -100,6 +102,8 @@ int main(int argc, char** argv) {
     std::mt19937 rng(seed);
     han::Model model = reference_model(rng, seed);
     han::write_model_file(model, dir + "/reference.han");
+    han::write_model_file(han::with_compute(model, han::ComputeType::Int8),
+                          dir + "/reference-int8.han");
     write_weights(model, dir);
 
     // Sentences: mean 3 + 22 / 2.75 = 11. Words: mean 3 + 42 / 2.333 = 21.

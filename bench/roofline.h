@@ -36,6 +36,28 @@ inline double peak_flops(long iterations, float* sink) {
   return 2.0 * kChains * simd::kWidth * static_cast<double>(iterations);
 }
 
+// The integer peak of the int8 kernels' instructions: `iterations` rounds of 12 independent
+// a ← a + dot(a, y) (simd::dot_add: each 32-bit lane adds the products of a pair of int16, two
+// multiply-adds; in WebAssembly i32x4.dot_i16x8_s and an add, natively vpmaddwd and an add, or
+// AVX-VNNI's vpdpwssd alone). Each step reads its own chain, so no product can be hoisted out of
+// the loop; the sums wrap, which changes nothing of the timing. Returns the operations done, 2 per
+// multiply-add, as the kernels count them.
+inline double peak_int_ops(long iterations, float* sink) {
+  constexpr int kChains = 12;
+  const int8_t bytes[2 * simd::kWidth] = {3, -2, 5, 7, -1, 4, 2, -6};
+  const simd::IVec y = simd::load_int8_pairs(bytes);
+  simd::IVec a[kChains];
+  const int16_t start[2] = {static_cast<int16_t>(*sink), 1};
+  for (int c = 0; c < kChains; ++c) a[c] = simd::dot(simd::splat_int16_pair(start), y);
+  for (long i = 0; i < iterations; ++i) {
+    for (int c = 0; c < kChains; ++c) a[c] = simd::dot_add(a[c], a[c], y);
+  }
+  Vec total = simd::to_float(a[0]);
+  for (int c = 1; c < kChains; ++c) total = simd::add(total, simd::to_float(a[c]));
+  *sink = simd::sum(total) * 1e-30f;
+  return 4.0 * kChains * simd::kWidth * static_cast<double>(iterations);
+}
+
 // Sums `floats` values (a multiple of 4 vectors) with 4 independent accumulators, starting from
 // *sink and ending in it; returns the bytes read.
 inline double stream_bytes(const float* data, size_t floats, float* sink) {

@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 
 import { MEASUREMENTS, MODES, median } from './systems/measure.mjs';
 
+// How far each row may be from the reference: the float32 rows compute the same model, the int8
+// rows a different one (its matrices rounded to int8), whose distance is reported, not hidden.
 const TOLERANCE = 1e-4;
+const INT8_TOLERANCE = 0.05;
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(name);
@@ -44,9 +47,17 @@ const hasTorch = (() => {
 const HAN_MODES = ['cold', 'nocache', 'warm'];
 const PEER_MODES = ['cold', 'warm']; // the peers have no cache to turn off
 const node = (script, ...rest) => (mode) => [process.execPath, [here(script), dir, ...rest, repeats, mode]];
+// The int8 rows run reference-int8.han (han quantize --compute int8), cold and warm.
+const INT8 = 'reference-int8.han';
 const systems = [
   { name: 'han-native', modes: HAN_MODES, command: (mode) => [nativeBench, [dir, repeats, mode]] },
+  { name: 'han-native-int8', modes: PEER_MODES, command: (mode) => [nativeBench, [dir, repeats, mode, INT8]] },
   { name: 'han-wasm-simd', modes: HAN_MODES, command: node('systems/han-wasm.mjs', 'simd') },
+  {
+    name: 'han-wasm-simd-int8',
+    modes: PEER_MODES,
+    command: (mode) => [process.execPath, [here('systems/han-wasm.mjs'), dir, 'simd', repeats, mode, INT8]],
+  },
   { name: 'han-wasm-baseline', modes: HAN_MODES, command: node('systems/han-wasm.mjs', 'baseline') },
   { name: 'ort', modes: PEER_MODES, command: node('systems/ort.mjs') },
   { name: 'tfjs', modes: PEER_MODES, command: node('systems/tfjs.mjs') },
@@ -151,9 +162,15 @@ function table(clock) {
   return rows.join('\n');
 }
 
+// A row by its system's name: han's exactly ("han-wasm" is not "han-wasm int8"), a peer's by its
+// start (its name ends in its version).
 const row = (prefix, { mode = 'warm', threads = 1, backend } = {}) =>
   results.find(
-    (r) => r.system.startsWith(prefix) && r.mode === mode && r.threads === threads && (!backend || r.backend === backend),
+    (r) =>
+      (prefix.startsWith('han') ? r.system === prefix : r.system.startsWith(prefix)) &&
+      r.mode === mode &&
+      r.threads === threads &&
+      (!backend || r.backend === backend),
   );
 // The ratios printed under each table: han against a peer, measurement by measurement, in each
 // column below. A new comparison is one entry of COMPARISONS, a new column one of COLUMNS.
@@ -161,6 +178,8 @@ const COMPARISONS = [
   { name: 'han-wasm SIMD', han: ['han-wasm', { backend: 'wasm SIMD' }], peer: 'onnxruntime-web', prefix: 'onnxruntime' },
   { name: 'han-wasm SIMD', han: ['han-wasm', { backend: 'wasm SIMD' }], peer: 'TensorFlow.js', prefix: 'TensorFlow' },
   { name: 'han native', han: ['han native'], peer: 'PyTorch', prefix: 'PyTorch' },
+  { name: 'han-wasm SIMD int8', han: ['han-wasm int8', { backend: 'wasm SIMD' }], peer: 'onnxruntime-web', prefix: 'onnxruntime' },
+  { name: 'han native int8', han: ['han native int8'], peer: 'PyTorch', prefix: 'PyTorch' },
 ];
 // [heading, han's mode, the peer's mode]
 const COLUMNS = [
@@ -216,8 +235,11 @@ writeFileSync(
   `${dir}/results.json`,
   JSON.stringify({ cpu, load, reference: referenceName, flopsPerDocA, results: results.map(({ probabilities, reference: _, ...r }) => r) }, null, 1),
 );
-const failed = results.filter((r) => !(r.max_delta <= TOLERANCE));
+const failed = results.filter((r) => !(r.max_delta <= (r.system.endsWith(' int8') ? INT8_TOLERANCE : TOLERANCE)));
 if (failed.length) {
-  console.error(`\nthese disagree with ${referenceName} by more than ${TOLERANCE}: ${failed.map((r) => r.system).join(', ')}`);
+  console.error(
+    `\nthese disagree with ${referenceName} by more than ${TOLERANCE} (${INT8_TOLERANCE} for int8): ` +
+      failed.map((r) => r.system).join(', '),
+  );
   process.exit(1);
 }

@@ -15,9 +15,13 @@ export async function loadModelFromBuild(dir, modelPath, options = {}) {
   const glue = [`han-${variant}.cjs`, `han-${variant}.js`].map((f) => resolve(dir, f)).find(existsSync);
   if (!glue) throw new Error(`${dir} holds no han-${variant}.cjs or han-${variant}.js`);
   const packageCore = resolve(dir, '../src/core.js');
-  const { loadModelWith } = await import(
-    existsSync(packageCore) ? pathToFileURL(packageCore) : '../web/src/core.js'
-  );
+  const core = existsSync(packageCore)
+    ? pathToFileURL(packageCore)
+    : new URL('../web/src/core.js', import.meta.url);
+  // core.js keeps one Emscripten module per variant: a module instance of core.js of its own
+  // (its URL made distinct by the query) for each build, or every build would run the first one's.
+  core.searchParams.set('build', resolve(dir));
+  const { loadModelWith } = await import(core.href);
   const platform = {
     instantiate: async () =>
       require(glue)({ wasmBinary: readFileSync(resolve(dir, `han-${variant}.wasm`)) }),

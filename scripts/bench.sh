@@ -5,7 +5,7 @@
 # every system and prints the table (bench/run.mjs). `cd bench && npm run bench` does the same.
 #   scripts/bench.sh [--rounds N] [--repeats N] [--only NAME[:MODE],...]
 # NAME: han-native, han-wasm-simd, han-wasm-baseline (modes cold, nocache, warm), ort, tfjs,
-# pytorch (cold, warm); a NAME alone runs all its modes.
+# pytorch, han-native-int8, han-wasm-simd-int8 (cold, warm); a NAME alone runs all its modes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -37,24 +37,23 @@ struct Floats {
   kernels::MatrixView mutable_view() { return {values.data(), rows, cols, stride}; }
 };
 
-// A packed int8 matrix with its padded bias and context, as the model keeps them.
+// A packed int8 matrix with its padded bias, as the model keeps them.
 struct Packed {
   kernels::Int8MatrixView shape;
+  Floats rounded;  // the weights as pack_int8 leaves them: what the integers stand for
   std::vector<int8_t> packed;
-  std::vector<float> scales, bias, context;
+  std::vector<float> scales, bias;
 
-  Packed(const Floats& w, const std::vector<float>* b, const std::vector<float>* c)
-      : shape{nullptr, nullptr, nullptr, w.rows, w.cols} {
+  Packed(const Floats& w, const std::vector<float>* b)
+      : shape{nullptr, nullptr, nullptr, w.rows, w.cols}, rounded(w) {
     const size_t columns = static_cast<size_t>(shape.panels()) * kernels::kInt8Panel;
     packed.assign(columns * static_cast<size_t>(shape.pairs()) * 2, 0);
     scales.assign(columns, -1.0f);
-    kernels::pack_int8(w.view(), packed.data(), scales.data());
+    kernels::pack_int8(rounded.mutable_view(), packed.data(), scales.data());
     if (b) {
       bias.assign(columns, 0.0f);
       std::copy(b->begin(), b->end(), bias.begin());
     }
-    context.assign(columns, 0.0f);
-    if (c) std::copy(c->begin(), c->end(), context.begin());
   }
   kernels::Int8MatrixView view() const {
     return {packed.data(), scales.data(), bias.empty() ? nullptr : bias.data(), shape.rows,
@@ -102,6 +101,8 @@ TEST(Int8Kernels, Int16LimitKeepsEverySumWithinInt32) {
   }
 }
 
+// Packing also rounds the weights to what their integers stand for, and leaves the padding of
+// their rows alone.
 TEST(Int8Kernels, PackingKeepsEachWeightWithinHalfAStepOfItsColumn) {
   std::mt19937 rng(11);
   for (int rows : kInputs) {
@@ -111,7 +112,10 @@ TEST(Int8Kernels, PackingKeepsEachWeightWithinHalfAStepOfItsColumn) {
       if (cols > 2) {
         for (int k = 0; k < rows; ++k) w.at(k, 2) = 0.0f;  // an all-zero column
       }
-      const Packed p(w, nullptr, nullptr);
+      const Packed p(w, nullptr);
+      for (size_t i = 0; i < w.values.size(); ++i) {
+        if (w.values[i] == kGuard) ASSERT_EQ(p.rounded.values[i], kGuard) << "padding, at " << i;
+      }
       for (int j = 0; j < p.shape.panels() * kernels::kInt8Panel; ++j) {
         float largest = 0;
         for (int k = 0; j < cols && k < rows; ++k)
@@ -123,6 +127,7 @@ TEST(Int8Kernels, PackingKeepsEachWeightWithinHalfAStepOfItsColumn) {
             continue;
           }
           ASSERT_LE(std::abs(p.q(k, j)), 127);
+          ASSERT_EQ(p.rounded.at(k, j), p.scales[static_cast<size_t>(j)] * p.q(k, j));
           ASSERT_LE(std::abs(p.scales[static_cast<size_t>(j)] * p.q(k, j) - w.at(k, j)),
                     0.5f * p.scales[static_cast<size_t>(j)] * (1 + 1e-5f))
               << k << ", " << j;
@@ -178,7 +183,7 @@ TEST(Int8Kernels, GemmMatchesTheReferenceBitForBit) {
                        << rows << " x " << inputs << " x " << outputs << (with_bias ? " + b" : ""));
           const Floats x(rows, inputs, 3, rng, 1.0f), w(inputs, outputs, 1, rng, 0.2f);
           const std::vector<float> b = random_values(outputs, rng, 0.5f);
-          const Packed p(w, with_bias ? &b : nullptr, nullptr);
+          const Packed p(w, with_bias ? &b : nullptr);
           const Quantized q(x, kernels::reference::quantize_rows);
           Floats expected(rows, outputs, 2, rng, 0.0f), actual = expected;
           for (float& v : expected.values) v = kGuard;
@@ -202,7 +207,7 @@ TEST(Int8Kernels, GemmIsWithinTheRoundingBoundOfTheFloatProduct) {
     const int rows = 6, outputs = 150;
     const Floats x(rows, inputs, 0, rng, 1.0f), w(inputs, outputs, 0, rng, 0.1f);
     const std::vector<float> b = random_values(outputs, rng, 0.1f);
-    const Packed p(w, &b, nullptr);
+    const Packed p(w, &b);
     const Quantized q(x, kernels::reference::quantize_rows);
     Floats y(rows, outputs, 0, rng, 0.0f);
     kernels::reference::gemm_int8(q.view(rows, inputs), p.view(), y.mutable_view());
@@ -238,7 +243,7 @@ TEST(Int8Kernels, TheLargestSumsDoNotOverflow) {
     x.at(1, k) = -1.0f;
     for (int j = 0; j < outputs; ++j) w.at(k, j) = j % 2 ? -2.0f : 2.0f;
   }
-  const Packed p(w, nullptr, nullptr);
+  const Packed p(w, nullptr);
   const Quantized q(x, kernels::reference::quantize_rows);
   Floats expected(2, outputs, 0, rng, 0.0f), actual = expected;
   kernels::reference::gemm_int8(q.view(2, inputs), p.view(), expected.mutable_view());
@@ -271,17 +276,18 @@ TEST(Int8Kernels, AttentionMatchesTheReference) {
                            << steps << " steps of " << input << ", " << units << " units, "
                            << activation_name(activation) << (with_bias ? " + b" : "")
                            << (mask.empty() ? "" : ", all masked"));
-              const Packed p(c.w, with_bias ? &c.bias : nullptr, &c.context);
+              const Packed p(c.w, with_bias ? &c.bias : nullptr);
               const Quantized q(c.h, kernels::reference::quantize_rows);
               std::vector<float> expected_weights(static_cast<size_t>(steps) + 4, kGuard);
               std::vector<float> expected_pooled(static_cast<size_t>(input) + 8, kGuard);
               std::vector<float> weights = expected_weights, pooled = expected_pooled;
-              kernels::reference::attention_int8(c.h.view(), q.view(steps, input), p.view(),
-                                                 p.context.data(), activation, mask,
-                                                 expected_weights.data(), expected_pooled.data());
+              std::vector<float> projections(static_cast<size_t>(steps * units));
+              kernels::reference::attention_int8(
+                  c.h.view(), q.view(steps, input), p.view(), c.context.data(), activation, mask,
+                  projections.data(), expected_weights.data(), expected_pooled.data());
               kernels::selected::attention_int8(c.h.view(), q.view(steps, input), p.view(),
-                                                p.context.data(), activation, mask, weights.data(),
-                                                pooled.data());
+                                                c.context.data(), activation, mask,
+                                                projections.data(), weights.data(), pooled.data());
               // The vectorised tanh is within 1e-6 of std::tanh, and the scores add in another
               // order: the bound of the float kernels' test.
               for (size_t t = 0; t < weights.size(); ++t) {
@@ -306,14 +312,16 @@ TEST(Int8Kernels, AttentionIsWithinTheRoundingBoundOfFloat) {
   const int steps = 21, input = 100, units = 100;
   const AttentionCase c{Floats(steps, input, 0, rng, 1.0f), Floats(input, units, 0, rng, 0.1f),
                         random_values(units, rng, 0.1f), random_values(units, rng, 0.1f)};
-  const Packed p(c.w, &c.bias, &c.context);
+  const Packed p(c.w, &c.bias);
   const Quantized q(c.h, kernels::reference::quantize_rows);
   std::vector<float> weights(steps), pooled(input), float_weights(steps), float_pooled(input);
-  kernels::reference::attention_int8(c.h.view(), q.view(steps, input), p.view(), p.context.data(),
-                                     Activation::Tanh, {}, weights.data(), pooled.data());
+  std::vector<float> projections(steps * units);
+  kernels::reference::attention_int8(c.h.view(), q.view(steps, input), p.view(), c.context.data(),
+                                     Activation::Tanh, {}, projections.data(), weights.data(),
+                                     pooled.data());
   kernels::reference::attention(c.h.view(),
                                 {c.w.view(), c.bias.data(), c.context.data(), Activation::Tanh}, {},
-                                float_weights.data(), float_pooled.data());
+                                projections.data(), float_weights.data(), float_pooled.data());
   double d = 0;
   for (int t = 0; t < steps; ++t) {
     double score_bound = 0;

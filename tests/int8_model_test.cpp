@@ -184,7 +184,7 @@ TEST_F(Int8Model, ConfigurationErrorsAreNamed) {
   EXPECT_EQ(with_compute_value(int8_model, 8),
             "configuration: compute must be \"float32\" or \"int8\"");
   EXPECT_NE(with_compute_value(testing::random_model(testing::small_config(), 23), "int8")
-                .find("configuration: int8 compute needs GRU encoders"),
+                .find("int8 compute needs GRU encoders"),
             std::string::npos);
 }
 
@@ -200,25 +200,21 @@ TEST_F(Int8Model, BadScalesAreNamed) {
     reseal(b);
     return load_error(b);
   };
-  EXPECT_EQ(
-      with_scale(0, std::nanf("")),
-      "tensor " + name + ": the scale of column 0 is nan (a scale is finite and not negative)");
-  EXPECT_EQ(
-      with_scale(3, INFINITY),
-      "tensor " + name + ": the scale of column 3 is inf (a scale is finite and not negative)");
-  EXPECT_EQ(with_scale(1, -0.5f), "tensor " + name +
-                                      ": the scale of column 1 is -0.500000 (a scale is finite "
-                                      "and not negative)");
-  EXPECT_EQ(with_scale(2, 0.0f),
-            "tensor " + name + ": the scale of column 2 is 0 but its values are not all 0");
+  const auto message = [](const std::string& tensor, const std::string& what) {
+    return "tensor " + tensor + ": the scale of " + what +
+           " (a scale is finite, not negative, and 0 only over values that are all 0)";
+  };
+  EXPECT_EQ(with_scale(0, std::nanf("")), message(name, "column 0 is nan"));
+  EXPECT_EQ(with_scale(3, INFINITY), message(name, "column 3 is inf"));
+  EXPECT_EQ(with_scale(1, -0.5f), message(name, "column 1 is -0.5"));
+  EXPECT_EQ(with_scale(2, 0.0f), message(name, "column 2 is 0.0"));  // over non-zero values
 
   // The same for a per-row int8 tensor.
   const Model per_row = quantize(float_model, StorageType::Int8, false);
   std::vector<uint8_t> b = write_model(per_row);
   put_f32(b, tensor_data(b, "embedding") + 4 * 5, std::nanf(""));
   reseal(b);
-  EXPECT_EQ(load_error(b),
-            "tensor embedding: the scale of row 5 is nan (a scale is finite and not negative)");
+  EXPECT_EQ(load_error(b), message("embedding", "row 5 is nan"));
 }
 
 // A tensor's bytes cut short: the table says how long each is, and the first one out of place is

@@ -216,9 +216,11 @@ TEST(Kernels, AttentionMatchesReference) {
               std::vector<float> expected_weights(static_cast<size_t>(steps) + 4, kGuard);
               std::vector<float> expected_pooled(static_cast<size_t>(input) + 8, kGuard);
               std::vector<float> weights = expected_weights, pooled = expected_pooled;
-              kernels::reference::attention(c.h.view(), a, mask, expected_weights.data(),
-                                            expected_pooled.data());
-              kernels::selected::attention(c.h.view(), a, mask, weights.data(), pooled.data());
+              std::vector<float> projections(static_cast<size_t>(steps * units));
+              kernels::reference::attention(c.h.view(), a, mask, projections.data(),
+                                            expected_weights.data(), expected_pooled.data());
+              kernels::selected::attention(c.h.view(), a, mask, projections.data(), weights.data(),
+                                           pooled.data());
               expect_near(weights, expected_weights);
               expect_near(pooled, expected_pooled);
               for (size_t t = 0; t < mask.size(); ++t) {
@@ -243,9 +245,9 @@ TEST(Kernels, ReferenceAttentionMatchesTheDoubleLayer) {
   for (int j = 0; j < 6; ++j) layer.context(0, j) = c.context[static_cast<size_t>(j)];
   const AttentionOutput<double> expected = attention_forward(layer, c.h.to_eigen(), mask);
 
-  std::vector<float> weights(7), pooled(5);
-  kernels::reference::attention(c.h.view(), c.weights(true, Activation::Tanh), mask, weights.data(),
-                                pooled.data());
+  std::vector<float> weights(7), pooled(5), projections(7 * 6);
+  kernels::reference::attention(c.h.view(), c.weights(true, Activation::Tanh), mask,
+                                projections.data(), weights.data(), pooled.data());
   for (int t = 0; t < 7; ++t)
     EXPECT_NEAR(weights[static_cast<size_t>(t)], expected.weights[t], 1e-6);
   for (int j = 0; j < 5; ++j) EXPECT_NEAR(pooled[static_cast<size_t>(j)], expected.pooled[j], 1e-6);

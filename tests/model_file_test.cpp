@@ -305,7 +305,9 @@ TEST_F(ModelFile, StorageErrorsAreSpecific) {
   std::vector<uint8_t> b = bytes;
   b[section(b, "TENS").first + 4 + 2 + 9] = 9;
   reseal(b);
-  EXPECT_EQ(load_error(b), "tensor embedding: unknown dtype 9 (1 float32, 2 float16, 3 int8 per row, 4 int8 per column)");
+  EXPECT_EQ(load_error(b),
+            "tensor embedding: unknown dtype 9 (1 float32, 2 float16, 3 int8 per row, 4 int8 per "
+            "column)");
   EXPECT_EQ(parse_storage("int8"), StorageType::Int8);
   EXPECT_THROW(parse_storage("int4"), Error);
 }

@@ -132,6 +132,21 @@ def test_info():
     assert isinstance(info["tokenizer"]["lowercase"], bool)
     assert isinstance(info["metadata"], dict)
     assert info["input_limits"]["max_words"] == han.DEFAULT_LIMITS["max_words"]
+    assert info["compute"] == "float32"
+
+
+def test_a_model_that_computes_in_int8_says_so_and_matches_the_cli(cli, tmp_path):
+    path = tmp_path / "int8.han"
+    subprocess.run([str(cli), "quantize", str(BUNDLED_MODEL), str(path), "--compute", "int8"],
+                   check=True, capture_output=True)
+    model = han.load(path)  # its golden cases, the native integer network's outputs, pass
+    assert model.info["compute"] == "int8"
+    expected = json.loads(subprocess.run([str(cli), "predict", str(path)], input=TEXTS[0],
+                                         capture_output=True, text=True, check=True).stdout)
+    got = model.predict(TEXTS[0])
+    assert got["label"] == expected["label"]
+    for label, p in expected["probabilities"].items():
+        assert got["probabilities"][label] == pytest.approx(p, abs=1e-5)
 
 
 def test_load_from_bytes_and_to_bytes_round_trip(tmp_path):

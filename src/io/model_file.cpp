@@ -348,18 +348,18 @@ void check_int8_scales(const std::string& name, const StoredTensor& stored, Eige
   const uint8_t* values = stored.data + 4 * count;
   for (Eigen::Index k = 0; k < count; ++k) {
     const float scale = read_f32(stored.data + 4 * k);
-    const std::string which = std::string(per_row ? "row " : "column ") + std::to_string(k);
-    if (!std::isfinite(scale) || scale < 0) {
-      throw Error("tensor " + name + ": the scale of " + which + " is " + std::to_string(scale) +
-                  " (a scale is finite and not negative)");
+    bool bad = !std::isfinite(scale) || scale < 0;
+    for (Eigen::Index other = 0; scale == 0 && other < (per_row ? cols : rows); ++other) {
+      bad = bad || values[per_row ? k * cols + other : other * cols + k] != 0;
     }
-    if (scale > 0) continue;
-    for (Eigen::Index other = 0; other < (per_row ? cols : rows); ++other) {
-      if (values[per_row ? k * cols + other : other * cols + k] != 0) {
-        throw Error("tensor " + name + ": the scale of " + which +
-                    " is 0 but its values are not all 0");
-      }
-    }
+    if (!bad) continue;
+    // JSON's shortest decimals, as the golden cases' messages have them.
+    const std::string value = std::isnan(scale)   ? "nan"
+                              : std::isinf(scale) ? (scale > 0 ? "inf" : "-inf")
+                                                  : json(scale).dump();
+    throw Error("tensor " + name + ": the scale of " + (per_row ? "row " : "column ") +
+                std::to_string(k) + " is " + value +
+                " (a scale is finite, not negative, and 0 only over values that are all 0)");
   }
 }
 
@@ -413,17 +413,15 @@ void load_tensors(Model& model, std::map<std::string, StoredTensor>& tensors) {
   }
 }
 
-// "compute": "float32" (the default) or "int8", which only networks on the ragged path can do.
-ComputeType read_compute(const json& conf, const HanConfig& config) {
+// "compute": "float32" (the default) or "int8" (which Model::set_compute checks the network
+// can do).
+ComputeType read_compute(const json& conf) {
   auto it = conf.find("compute");
-  if (it == conf.end() || *it == "float32") return ComputeType::Float32;
-  if (*it != "int8") throw Error("configuration: compute must be \"float32\" or \"int8\"");
-  if (!detail::runs_ragged(config)) {
-    throw Error(
-        "configuration: int8 compute needs GRU encoders with reset_after, a sigmoid recurrent "
-        "activation and concatenated directions");
-  }
-  return ComputeType::Int8;
+  if (it == conf.end()) return ComputeType::Float32;
+  const std::string* name = it->get_ptr<const std::string*>();
+  if (name && *name == "float32") return ComputeType::Float32;
+  if (name && *name == "int8") return ComputeType::Int8;
+  throw Error("configuration: compute must be \"float32\" or \"int8\"");
 }
 
 std::vector<GoldenCase> read_golden(const json& gold, size_t labels, double& tolerance) {
@@ -633,7 +631,7 @@ Model read_model(const uint8_t* data, size_t size, const LoadOptions& options) {
     if (parameters > options.limits.max_parameters) {
       throw_over_limit("configuration: ", parameters, " weights", options.limits.max_parameters);
     }
-    const ComputeType compute = read_compute(conf, config);
+    const ComputeType compute = read_compute(conf);
     if (conf.contains("tokenizer")) model.tokenizer = tokenizer_config_from_json(conf["tokenizer"]);
     if (conf.contains("metadata")) {
       if (!conf["metadata"].is_object()) throw Error("metadata: expected a JSON object");

@@ -75,8 +75,9 @@ struct Int16RowsView {
 int int16_limit(int inputs);
 
 // Packs W (at most 4096 x 4096) as Int8MatrixView describes, into `packed`
-// (panels x pairs x 16 bytes) and `scales` (panels x kInt8Panel floats).
-void pack_int8(ConstMatrixView w, int8_t* packed, float* scales);
+// (panels x pairs x 16 bytes) and `scales` (panels x kInt8Panel floats), and replaces each weight
+// of W by scale_j · q_kj, the value its integer stands for.
+void pack_int8(MatrixView w, int8_t* packed, float* scales);
 
 // alpha_t = exp(s_t - m) / sum_k exp(s_k - m) over the real steps (mask empty or mask[t]), with
 // m their maximum; masked steps get exactly 0, and all steps do when none is real. In place.
@@ -99,11 +100,12 @@ void gemv(const float* x, ConstMatrixView w, const float* bias, float* y);
 // does not overlap X.
 void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y);
 
-// Attention pooling of the rows h_t of H, fused:
+// Attention pooling of the rows h_t of H:
 //   u_t = act(h_t W + b),  s_t = u_t · c,  alpha = masked_softmax(s),  p = sum_t alpha_t h_t
-// Writes alpha to `weights` (H.rows values) and p to `pooled` (H.cols values).
+// Writes the projections h_t W + b to `projections` (H.rows x W.cols floats, working memory),
+// alpha to `weights` (H.rows values) and p to `pooled` (H.cols values).
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,
-               float* weights, float* pooled);
+               float* projections, float* weights, float* pooled);
 
 // Quantizes the rows of X for products with int8 weights: scale_r = max_k |x_rk| / L and
 // q_rk = round(x_rk · (L / max_k |x_rk|)), ties to even, with L = int16_limit(X.cols); a row of
@@ -115,12 +117,12 @@ void quantize_rows(ConstMatrixView x, int16_t* q, int stride, float* scales);
 // exact in int32. Y is X.rows x W.cols.
 void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y);
 
-// The attention pooling of the rows of H (as `attention`), with the projection u_t = act(h_t W + b)
-// in integers from `hq` (H quantized by quantize_rows) and `w`; `context` holds W.panels() x
-// kInt8Panel values, zero past W.cols. The pooling p = alpha H stays float.
+// The attention pooling of the rows of H (as `attention`), with the projections H W + b in
+// integers: gemm_int8 from `hq` (H quantized by quantize_rows) into `projections`; `context` holds
+// W.cols values. The pooling p = alpha H stays float.
 void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
-                    Activation activation, const std::vector<bool>& mask, float* weights,
-                    float* pooled);
+                    Activation activation, const std::vector<bool>& mask, float* projections,
+                    float* weights, float* pooled);
 
 }  // namespace reference
 
@@ -135,13 +137,13 @@ void gru_step(const float* x, const float* g, const float* h, float* next, int u
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y);
 void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y);
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,
-               float* weights, float* pooled);
+               float* projections, float* weights, float* pooled);
 // The integer kernels: the sums are exact, so gemm_int8 gives the reference's results bit for bit.
 void quantize_rows(ConstMatrixView x, int16_t* q, int stride, float* scales);
 void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y);
 void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
-                    Activation activation, const std::vector<bool>& mask, float* weights,
-                    float* pooled);
+                    Activation activation, const std::vector<bool>& mask, float* projections,
+                    float* weights, float* pooled);
 }  // namespace vectorised
 namespace selected = vectorised;
 #else

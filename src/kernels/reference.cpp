@@ -32,7 +32,7 @@ int int16_limit(int inputs) {
   return static_cast<int>(std::min<int64_t>(most, std::numeric_limits<int16_t>::max()));
 }
 
-void pack_int8(ConstMatrixView w, int8_t* packed, float* scales) {
+void pack_int8(MatrixView w, int8_t* packed, float* scales) {
   const Int8MatrixView shape{nullptr, nullptr, nullptr, w.rows, w.cols};
   const int pairs = shape.pairs(), columns = shape.panels() * kInt8Panel;
   for (int j = 0; j < columns; ++j) {
@@ -44,9 +44,11 @@ void pack_int8(ConstMatrixView w, int8_t* packed, float* scales) {
     scales[j] = scale;
     int8_t* column = packed + (j / kInt8Panel) * pairs * 16 + (j % kInt8Panel) * 2;
     for (int k = 0; k < 2 * pairs; ++k) {
-      const float value = j < w.cols && k < w.rows ? w.data[k * w.stride + j] : 0.0f;
-      column[(k / 2) * 16 + k % 2] =
-          static_cast<int8_t>(scale > 0 ? std::nearbyint(value / scale) : 0.0f);
+      const bool real = j < w.cols && k < w.rows;
+      float* weight = w.data + k * w.stride + j;
+      const int8_t q = static_cast<int8_t>(real && scale > 0 ? std::nearbyint(*weight / scale) : 0);
+      column[(k / 2) * 16 + k % 2] = q;
+      if (real) *weight = scale * static_cast<float>(q);
     }
   }
 }
@@ -69,6 +71,30 @@ float product_int8(Int16RowsView x, Int8MatrixView w, int r, int j) {
 }  // namespace
 
 namespace reference {
+namespace {
+
+// The attention from its projections U = H W + b (`units` columns): s_t = act(u_t) · c, alpha =
+// masked_softmax(s), p = alpha H.
+void pool(ConstMatrixView h, const float* projections, int units, const float* context,
+          Activation activation, const std::vector<bool>& mask, float* weights, float* pooled) {
+  for (int t = 0; t < h.rows; ++t) {
+    float score = 0;
+    for (int j = 0; j < units; ++j) {
+      float u = projections[t * units + j];
+      if (activation == Activation::Tanh) u = std::tanh(u);
+      if (activation == Activation::Relu) u = std::max(u, 0.0f);
+      score += u * context[j];
+    }
+    weights[t] = score;
+  }
+  masked_softmax(weights, h.rows, mask);
+  for (int j = 0; j < h.cols; ++j) {
+    pooled[j] = 0;
+    for (int t = 0; t < h.rows; ++t) pooled[j] += weights[t] * h.data[t * h.stride + j];
+  }
+}
+
+}  // namespace
 
 void gru_step(const float* x, const float* g, const float* h, float* next, int units) {
   for (int j = 0; j < units; ++j) {
@@ -91,25 +117,9 @@ void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y)
 }
 
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,
-               float* weights, float* pooled) {
-  const ConstMatrixView& w = a.kernel;
-  for (int t = 0; t < h.rows; ++t) {
-    const float* h_t = h.data + t * h.stride;
-    float score = 0;
-    for (int j = 0; j < w.cols; ++j) {
-      float u = a.bias ? a.bias[j] : 0.0f;
-      for (int i = 0; i < w.rows; ++i) u += h_t[i] * w.data[i * w.stride + j];
-      if (a.activation == Activation::Tanh) u = std::tanh(u);
-      if (a.activation == Activation::Relu) u = std::max(u, 0.0f);
-      score += u * a.context[j];
-    }
-    weights[t] = score;
-  }
-  masked_softmax(weights, h.rows, mask);
-  for (int j = 0; j < h.cols; ++j) {
-    pooled[j] = 0;
-    for (int t = 0; t < h.rows; ++t) pooled[j] += weights[t] * h.data[t * h.stride + j];
-  }
+               float* projections, float* weights, float* pooled) {
+  gemm(h, a.kernel, a.bias, {projections, h.rows, a.kernel.cols, a.kernel.cols});
+  pool(h, projections, a.kernel.cols, a.context, a.activation, mask, weights, pooled);
 }
 
 void quantize_rows(ConstMatrixView x, int16_t* q, int stride, float* scales) {
@@ -134,23 +144,10 @@ void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y) {
 }
 
 void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
-                    Activation activation, const std::vector<bool>& mask, float* weights,
-                    float* pooled) {
-  for (int t = 0; t < h.rows; ++t) {
-    float score = 0;
-    for (int j = 0; j < w.cols; ++j) {
-      float u = product_int8(hq, w, t, j);
-      if (activation == Activation::Tanh) u = std::tanh(u);
-      if (activation == Activation::Relu) u = std::max(u, 0.0f);
-      score += u * context[j];
-    }
-    weights[t] = score;
-  }
-  masked_softmax(weights, h.rows, mask);
-  for (int j = 0; j < h.cols; ++j) {
-    pooled[j] = 0;
-    for (int t = 0; t < h.rows; ++t) pooled[j] += weights[t] * h.data[t * h.stride + j];
-  }
+                    Activation activation, const std::vector<bool>& mask, float* projections,
+                    float* weights, float* pooled) {
+  gemm_int8(hq, w, {projections, h.rows, w.cols, w.cols});
+  pool(h, projections, w.cols, context, activation, mask, weights, pooled);
 }
 
 }  // namespace reference

@@ -61,9 +61,6 @@ inline Vec abs(Vec v) {
 }
 
 using IVec = v128_t;
-inline IVec izero() {
-  return wasm_i32x4_splat(0);
-}
 // The 2 kWidth int8 at p (kWidth columns of a pair of inputs) as int16 lanes.
 inline IVec load_int8_pairs(const int8_t* p) {
   return wasm_i16x8_load8x8(p);
@@ -72,9 +69,13 @@ inline IVec load_int8_pairs(const int8_t* p) {
 inline IVec splat_int16_pair(const int16_t* p) {
   return wasm_v128_load32_splat(p);
 }
-// acc + (a0 b0 + a1 b1 of each 32-bit lane's int16 pair): i32x4.dot_i16x8_s, 8 multiply-adds.
+// a0 b0 + a1 b1 of each 32-bit lane's int16 pair: i32x4.dot_i16x8_s, 8 multiply-adds.
+inline IVec dot(IVec a, IVec b) {
+  return wasm_i32x4_dot_i16x8(a, b);
+}
+// acc + dot(a, b).
 inline IVec dot_add(IVec acc, IVec a, IVec b) {
-  return wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(a, b));
+  return wasm_i32x4_add(acc, dot(a, b));
 }
 inline Vec to_float(IVec v) {
   return wasm_f32x4_convert_i32x4(v);
@@ -129,9 +130,6 @@ inline Vec abs(Vec v) {
 }
 
 using IVec = __m256i;
-inline IVec izero() {
-  return _mm256_setzero_si256();
-}
 inline IVec load_int8_pairs(const int8_t* p) {
   return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
@@ -139,6 +137,9 @@ inline IVec splat_int16_pair(const int16_t* p) {
   int32_t pair;
   std::memcpy(&pair, p, sizeof pair);
   return _mm256_set1_epi32(pair);
+}
+inline IVec dot(IVec a, IVec b) {
+  return _mm256_madd_epi16(a, b);
 }
 // vpdpwssd where the CPU has AVX-VNNI (one instruction), else vpmaddwd and an add.
 inline IVec dot_add(IVec acc, IVec a, IVec b) {
@@ -201,9 +202,6 @@ inline Vec abs(Vec v) {
 }
 
 using IVec = __m128i;
-inline IVec izero() {
-  return _mm_setzero_si128();
-}
 inline IVec load_int8_pairs(const int8_t* p) {
   const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
   return _mm_srai_epi16(_mm_unpacklo_epi8(bytes, bytes), 8);  // sign-extended to int16
@@ -213,8 +211,11 @@ inline IVec splat_int16_pair(const int16_t* p) {
   std::memcpy(&pair, p, sizeof pair);
   return _mm_set1_epi32(pair);
 }
+inline IVec dot(IVec a, IVec b) {
+  return _mm_madd_epi16(a, b);
+}
 inline IVec dot_add(IVec acc, IVec a, IVec b) {
-  return _mm_add_epi32(acc, _mm_madd_epi16(a, b));
+  return _mm_add_epi32(acc, dot(a, b));
 }
 inline Vec to_float(IVec v) {
   return _mm_cvtepi32_ps(v);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "kernels/simd.h"
 
@@ -68,12 +69,6 @@ Vec gru_update(Vec xz, Vec xr, Vec xh, Vec gz, Vec gr, Vec gh, Vec h) {
 }
 
 // The attention activations: tanh, relu max(u, 0), linear u.
-Vec activate(Activation activation, Vec u) {
-  if (activation == Activation::Tanh) return tanh(u);
-  if (activation == Activation::Relu) return max(u, splat(0.0f));
-  return u;
-}
-
 float activate(Activation activation, float u) {
   if (activation == Activation::Tanh) return std::tanh(u);
   if (activation == Activation::Relu) return std::max(u, 0.0f);
@@ -136,62 +131,33 @@ void gemm_rows(const float* x, int x_stride, ConstMatrixView w, const float* bia
   for (; j + V * kWidth <= w.cols; j += V * kWidth) {
     store_tile(product_tile<R, V>(x, x_stride, w, bias, j), y + j, y_stride);
   }
-  for (; j + kWidth <= w.cols; j += kWidth) {
-    store_tile(product_tile<R, 1>(x, x_stride, w, bias, j), y + j, y_stride);
-  }
-  if (j < w.cols && w.cols >= kWidth) {
-    const int last = w.cols - kWidth;
-    store_tile(product_tile<R, 1>(x, x_stride, w, bias, last), y + last, y_stride);
-    return;
+  for (; w.cols >= kWidth && j < w.cols; j += kWidth) {
+    const int at = std::min(j, w.cols - kWidth);  // the last one may overlap the one before
+    store_tile(product_tile<R, 1>(x, x_stride, w, bias, at), y + at, y_stride);
   }
   for (; j < w.cols; ++j) {
     for (int r = 0; r < R; ++r) y[r * y_stride + j] = product_element(x + r * x_stride, w, bias, j);
   }
 }
 
-// partial_r += act(u_r) ⊙ c, u_r the tile's row r and c the context at the tile's columns.
-template <int R, int V>
-void add_scores(const Tile<R, V>& tile, Activation activation, const float* context,
-                Vec (&partial)[R]) {
-  for (int v = 0; v < V; ++v) {
-    const Vec c = load(context + v * kWidth);
-    for (int r = 0; r < R; ++r) {
-      partial[r] = mul_add(activate(activation, tile.rows[r][v]), c, partial[r]);
+// s_t = act(u_t) · c for the rows u_t of U (`cols` values each, row stride `stride`).
+void attention_scores(const float* u, int rows, int cols, int stride, const float* context,
+                      Activation activation, float* scores) {
+  for (int t = 0; t < rows; ++t, u += stride) {
+    Vec partial = splat(0.0f);
+    int j = 0;
+    if (activation == Activation::Tanh) {  // the usual one, in a loop of its own
+      for (; j + kWidth <= cols; j += kWidth) {
+        partial = mul_add(tanh(load(u + j)), load(context + j), partial);
+      }
+    } else {
+      const Vec floor = splat(activation == Activation::Relu ? 0.0f : -INFINITY);
+      for (; j + kWidth <= cols; j += kWidth) {
+        partial = mul_add(max(load(u + j), floor), load(context + j), partial);
+      }
     }
-  }
-}
-
-// s_t = act(h_t W + b) · c for rows [0, R) of H, without storing the projection. As in
-// gemm_rows, one more vector ends at the last column; the lanes of the columns already counted
-// are cleared in its copy of c.
-template <int R>
-void attention_scores(const float* h, int h_stride, const AttentionWeights& a, float* scores) {
-  constexpr int V = kTileVectors<R>;
-  const ConstMatrixView& w = a.kernel;
-  Vec partial[R];
-  for (int r = 0; r < R; ++r) partial[r] = splat(0.0f);
-  int j = 0;
-  for (; j + V * kWidth <= w.cols; j += V * kWidth) {
-    add_scores(product_tile<R, V>(h, h_stride, w, a.bias, j), a.activation, a.context + j, partial);
-  }
-  for (; j + kWidth <= w.cols; j += kWidth) {
-    add_scores(product_tile<R, 1>(h, h_stride, w, a.bias, j), a.activation, a.context + j, partial);
-  }
-  if (j < w.cols && w.cols >= kWidth) {
-    const int last = w.cols - kWidth, counted = j - last;
-    float context[kWidth];
-    for (int lane = 0; lane < kWidth; ++lane) {
-      context[lane] = lane < counted ? 0.0f : a.context[last + lane];
-    }
-    add_scores(product_tile<R, 1>(h, h_stride, w, a.bias, last), a.activation, context, partial);
-    j = w.cols;
-  }
-  for (int r = 0; r < R; ++r) {
-    scores[r] = sum(partial[r]);
-    for (int column = j; column < w.cols; ++column) {
-      const float u = product_element(h + r * h_stride, w, a.bias, column);
-      scores[r] += activate(a.activation, u) * a.context[column];
-    }
+    scores[t] = sum(partial);
+    for (; j < cols; ++j) scores[t] += activate(activation, u[j]) * context[j];
   }
 }
 
@@ -211,30 +177,34 @@ struct IntTile {
 template <int R, int P>
 IntTile<R, P> int8_tile(const int16_t* x, int x_stride, Int8MatrixView w, int panel) {
   IntTile<R, P> tile;
-  for (int r = 0; r < R; ++r) {
-    for (int p = 0; p < P; ++p) {
-      for (int v = 0; v < kPanelVectors; ++v) tile.sums[r][p][v] = izero();
-    }
-  }
   const int pairs = w.pairs();
-  const int8_t* block = w.packed + static_cast<size_t>(panel) * pairs * 16;
-  for (int i = 0; i < pairs; ++i, block += 16) {
+  const int8_t* blocks = w.packed + static_cast<size_t>(panel) * pairs * 16;
+  // The sums of pair i; pair 0 sets them, rather than zeroing them first, which became a call to
+  // memset for every tile in WebAssembly.
+  auto add_pair = [&](int i, auto first) {
     IVec weights[P][kPanelVectors];
     for (int p = 0; p < P; ++p) {
       for (int v = 0; v < kPanelVectors; ++v) {
         weights[p][v] =
-            load_int8_pairs(block + static_cast<size_t>(p) * pairs * 16 + v * kPairBytes);
+            load_int8_pairs(blocks + (static_cast<size_t>(p) * pairs + i) * 16 + v * kPairBytes);
       }
     }
     for (int r = 0; r < R; ++r) {
       const IVec inputs = splat_int16_pair(x + r * x_stride + 2 * i);
       for (int p = 0; p < P; ++p) {
         for (int v = 0; v < kPanelVectors; ++v) {
-          tile.sums[r][p][v] = dot_add(tile.sums[r][p][v], inputs, weights[p][v]);
+          IVec& sum = tile.sums[r][p][v];
+          if constexpr (decltype(first)::value) {
+            sum = dot(inputs, weights[p][v]);
+          } else {
+            sum = dot_add(sum, inputs, weights[p][v]);
+          }
         }
       }
     }
-  }
+  };
+  add_pair(0, std::true_type{});
+  for (int i = 1; i < pairs; ++i) add_pair(i, std::false_type{});
   return tile;
 }
 
@@ -250,7 +220,10 @@ Vec dequantize(IVec sum, float row_scale, Int8MatrixView w, int column) {
 template <int R>
 void gemm_int8_rows(const int16_t* x, int x_stride, const float* x_scales, Int8MatrixView w,
                     float* y, int y_stride) {
-  constexpr int P = R == 1 ? 2 : 1;
+  // A single row takes two panels at a time natively, where AVX-VNNI's multiply-add chains wait on
+  // each other; WebAssembly's dot products are off the chain, so one panel (two vectors) keeps
+  // its pipelines as busy, in less code.
+  constexpr int P = R == 1 && kWidth == 8 ? 2 : 1;
   const int panels = w.panels();
   auto store_panels = [&](const auto& tile, int panel, int count) {
     for (int r = 0; r < R; ++r) {
@@ -274,27 +247,6 @@ void gemm_int8_rows(const int16_t* x, int x_stride, const float* x_scales, Int8M
   for (; panel < panels; ++panel) store_panels(int8_tile<R, 1>(x, x_stride, w, panel), panel, 1);
 }
 
-// s_t = act(h_t W + b) · c for rows [0, R) of H, the projection in integers. Columns past W.cols
-// have scale, bias and context 0, so they add act(0) · 0 = 0.
-template <int R>
-void attention_scores_int8(const int16_t* h, int h_stride, const float* h_scales, Int8MatrixView w,
-                           const float* context, Activation activation, float* scores) {
-  Vec partial[R];
-  for (int r = 0; r < R; ++r) partial[r] = splat(0.0f);
-  for (int panel = 0; panel < w.panels(); ++panel) {
-    const IntTile<R, 1> tile = int8_tile<R, 1>(h, h_stride, w, panel);
-    for (int v = 0; v < kPanelVectors; ++v) {
-      const int column = panel * kInt8Panel + v * kWidth;
-      const Vec c = load(context + column);
-      for (int r = 0; r < R; ++r) {
-        const Vec u = dequantize(tile.sums[r][0][v], h_scales[r], w, column);
-        partial[r] = mul_add(activate(activation, u), c, partial[r]);
-      }
-    }
-  }
-  for (int r = 0; r < R; ++r) scores[r] = sum(partial[r]);
-}
-
 }  // namespace
 
 void tanh(const float* x, float* y, int n) {
@@ -311,21 +263,20 @@ void gru_step(const float* x, const float* g, const float* h, float* next, int u
     return gru_update(load(x + j), load(x + u + j), load(x + 2 * u + j), load(g + j),
                       load(g + u + j), load(g + 2 * u + j), load(h + j));
   };
-  int j = 0;
-  for (; j + kWidth <= u; j += kWidth) store(next + j, update(j));
-  if (j == u) return;
   if (u >= kWidth) {
-    // One more vector ends at the last unit: it recomputes a few units to the same values (next
-    // does not overlap h), cheaper than assembling a partial vector.
-    store(next + u - kWidth, update(u - kWidth));
+    for (int j = 0; j < u; j += kWidth) {
+      // The last vector ends at the last unit: it may recompute a few units to the same values
+      // (next does not overlap h), cheaper than assembling a partial vector.
+      const int at = std::min(j, u - kWidth);
+      store(next + at, update(at));
+    }
     return;
   }
-  const int n = u - j;
-  auto part = [n](const float* p) { return load_partial(p, n); };
-  store_partial(next + j,
-                gru_update(part(x + j), part(x + u + j), part(x + 2 * u + j), part(g + j),
-                           part(g + u + j), part(g + 2 * u + j), part(h + j)),
-                n);
+  auto part = [u](const float* p) { return load_partial(p, u); };
+  store_partial(next,
+                gru_update(part(x), part(x + u), part(x + 2 * u), part(g), part(g + u),
+                           part(g + 2 * u), part(h)),
+                u);
 }
 
 void gemv(const float* x, ConstMatrixView w, const float* bias, float* y) {
@@ -351,17 +302,10 @@ void gemm(ConstMatrixView x, ConstMatrixView w, const float* bias, MatrixView y)
 }
 
 void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<bool>& mask,
-               float* weights, float* pooled) {
-  int t = 0;
-  for (; t + 4 <= h.rows; t += 4) {
-    attention_scores<4>(h.data + t * h.stride, h.stride, a, weights + t);
-  }
-  if (h.rows - t >= 2 && h.rows >= 4) {  // as in gemm
-    const int last = h.rows - 4;
-    attention_scores<4>(h.data + last * h.stride, h.stride, a, weights + last);
-    t = h.rows;
-  }
-  for (; t < h.rows; ++t) attention_scores<1>(h.data + t * h.stride, h.stride, a, weights + t);
+               float* projections, float* weights, float* pooled) {
+  const int units = a.kernel.cols;
+  gemm(h, a.kernel, a.bias, {projections, h.rows, units, units});
+  attention_scores(projections, h.rows, units, units, a.context, a.activation, weights);
   masked_softmax(weights, h.rows, mask);
   gemv(weights, h, nullptr, pooled);  // p = alpha H
 }
@@ -408,23 +352,10 @@ void gemm_int8(Int16RowsView x, Int8MatrixView w, MatrixView y) {
 }
 
 void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const float* context,
-                    Activation activation, const std::vector<bool>& mask, float* weights,
-                    float* pooled) {
-  int t = 0;
-  for (; t + 4 <= h.rows; t += 4) {
-    attention_scores_int8<4>(hq.data + t * hq.stride, hq.stride, hq.scales + t, w, context,
-                             activation, weights + t);
-  }
-  if (h.rows - t >= 2 && h.rows >= 4) {  // as in gemm
-    const int last = h.rows - 4;
-    attention_scores_int8<4>(hq.data + last * hq.stride, hq.stride, hq.scales + last, w, context,
-                             activation, weights + last);
-    t = h.rows;
-  }
-  for (; t < h.rows; ++t) {
-    attention_scores_int8<1>(hq.data + t * hq.stride, hq.stride, hq.scales + t, w, context,
-                             activation, weights + t);
-  }
+                    Activation activation, const std::vector<bool>& mask, float* projections,
+                    float* weights, float* pooled) {
+  gemm_int8(hq, w, {projections, h.rows, w.cols, w.cols});
+  attention_scores(projections, h.rows, w.cols, w.cols, context, activation, weights);
   masked_softmax(weights, h.rows, mask);
   gemv(weights, h, nullptr, pooled);  // p = alpha H
 }

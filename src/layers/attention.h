@@ -68,7 +68,7 @@ AttentionOutput<T> attention_pool(const AttentionParams<T>& a, const Matrix<T>& 
 
 // u_t = act(h_t W + b),  score_t = u_t · c,  alpha = softmax(score) over the real steps,
 // pooled = sum_t alpha_t h_t.  Every step masked (or none at all): zero weights, zero vector.
-// For float, one fused kernel computes it all without storing the u_t.
+// For float, one kernel (kernels::attention) computes it all.
 template <typename T>
 AttentionOutput<T> attention_forward(const AttentionParams<T>& a, const Matrix<T>& h,
                                      const std::vector<bool>& mask = {}) {
@@ -82,8 +82,9 @@ AttentionOutput<T> attention_forward(const AttentionParams<T>& a, const Matrix<T
     const kernels::AttentionWeights weights{detail::const_view(a.kernel),
                                             a.config.use_bias ? a.bias.data() : nullptr,
                                             a.context.data(), activation};
-    kernels::selected::attention(detail::const_view(h), weights, mask, out.weights.data(),
-                                 out.pooled.data());
+    std::vector<float> projections(static_cast<size_t>(h.rows() * a.kernel.cols()));
+    kernels::selected::attention(detail::const_view(h), weights, mask, projections.data(),
+                                 out.weights.data(), out.pooled.data());
     return out;
   } else {
     return detail::attention_pool(a, detail::attention_hidden(a, h), h, mask);

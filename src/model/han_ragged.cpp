@@ -31,25 +31,35 @@ struct RaggedSequences {
   }
 };
 
-// The int16 rows of the products with int8 weights, kept from call to call.
-struct QuantizedRows {
+// Working memory of the products, kept from call to call: the rows in int16 for int8 weights,
+// and the attention's projections.
+struct ProductScratch {
   std::vector<int16_t> values;
   std::vector<float> scales;
+  std::vector<float> projections;
+
+  // Room for `rows` rows of `stride` int16 and their scales. It only grows: the recurrence asks
+  // for fewer rows at each step, and filling the new room with zeros cost more than its products
+  // whenever the size went up and down.
+  void at_least(int rows, int stride) {
+    const size_t needed = static_cast<size_t>(rows) * static_cast<size_t>(stride);
+    if (values.size() < needed) values.resize(needed);
+    if (scales.size() < static_cast<size_t>(rows)) scales.resize(static_cast<size_t>(rows));
+  }
 };
 
 // Y = X W + 1 b, with `int8` (W and b packed) in integers, else in float.
 void multiply(kernels::ConstMatrixView x, const Matrix<float>& w, const float* bias,
-              const Int8Matrix* int8, kernels::MatrixView y, QuantizedRows& quantized) {
+              const Int8Matrix* int8, kernels::MatrixView y, ProductScratch& scratch) {
   if (!int8) {
     kernels::selected::gemm(x, const_view(w), bias, y);
     return;
   }
   const int stride = int8->row_stride();
-  quantized.values.resize(static_cast<size_t>(x.rows * stride));
-  quantized.scales.resize(static_cast<size_t>(x.rows));
-  kernels::selected::quantize_rows(x, quantized.values.data(), stride, quantized.scales.data());
+  scratch.at_least(x.rows, stride);
+  kernels::selected::quantize_rows(x, scratch.values.data(), stride, scratch.scales.data());
   kernels::selected::gemm_int8(
-      {quantized.values.data(), quantized.scales.data(), x.rows, x.cols, stride}, int8->view(), y);
+      {scratch.values.data(), scratch.scales.data(), x.rows, x.cols, stride}, int8->view(), y);
 }
 
 // What gru_forward_ragged reuses from call to call, so that the hot path does not allocate.
@@ -57,7 +67,7 @@ struct GruScratch {
   std::vector<int> order, at_least;       // sequences by decreasing length, and its counts
   std::vector<int> rows;                  // the input row of each sequence at this step
   std::vector<float> state, next, gates;  // h of each sequence, h', h U + b_rec
-  QuantizedRows quantized;                // h in int16, for int8 weights
+  ProductScratch products;                // h in int16, for int8 weights
   float touched = 0;                      // keeps the loads of touch_rows
 };
 
@@ -124,7 +134,7 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
     touch_rows(projected, scratch.rows, active, offset, 3 * u, scratch.touched);
     multiply({state, active, u, u}, p.recurrent_kernel, recurrent_bias,
              int8 ? &int8->recurrent : nullptr, {scratch.gates.data(), active, 3 * u, 3 * u},
-             scratch.quantized);
+             scratch.products);
     for (int i = 0; i < active; ++i) {
       float* h_next = next + i * u;
       const int row = scratch.rows[static_cast<size_t>(i)];
@@ -141,7 +151,7 @@ void gru_forward_ragged(const GruParams<float>& p, const RaggedSequences& seq,
 // backward's], and row_pointers[r] points at it.
 void encoder_projections(const EncoderParams<float>& e, const Int8Encoder* int8, int rows,
                          const float* x, int input_dim, std::vector<float>& projected,
-                         std::vector<const float*>& row_pointers, QuantizedRows& quantized) {
+                         std::vector<const float*>& row_pointers, ProductScratch& scratch) {
   const int gates = 3 * e.config.units, width = (e.config.bidirectional ? 2 : 1) * gates;
   projected.resize(static_cast<size_t>(rows * width));
   row_pointers.resize(static_cast<size_t>(rows));
@@ -151,7 +161,7 @@ void encoder_projections(const EncoderParams<float>& e, const Int8Encoder* int8,
     const Int8Matrix* kernel =
         int8 ? &(direction ? int8->backward : int8->forward).kernel : nullptr;
     multiply({x, rows, input_dim, input_dim}, p.kernel, p.bias.row(0).data(), kernel,
-             {projected.data() + direction * gates, rows, gates, width}, quantized);
+             {projected.data() + direction * gates, rows, gates, width}, scratch);
   }
   for (int r = 0; r < rows; ++r)
     row_pointers[static_cast<size_t>(r)] = projected.data() + r * width;
@@ -175,33 +185,37 @@ void encoder_forward_ragged(const EncoderParams<float>& e, const Int8Encoder* in
 
 // attention_forward on each sequence of `seq` (with `int8`, its projections in integers): the
 // weights of row r go to weights[r], the pooled vector of sequence k to pooled[k * h_cols ...].
-void attention_forward_ragged(const AttentionParams<float>& a, const Int8Attention* int8,
+void attention_forward_ragged(const AttentionParams<float>& a, const Int8Matrix* int8,
                               const RaggedSequences& seq, const float* h, int h_cols,
-                              float* weights, float* pooled, QuantizedRows& quantized) {
+                              float* weights, float* pooled, ProductScratch& scratch) {
+  if (seq.count() == 0) return;
+  const int longest = *std::max_element(seq.lengths.begin(), seq.lengths.end());
+  const int units = a.config.units, stride = int8 ? int8->row_stride() : 0;
+  if (scratch.projections.size() < static_cast<size_t>(longest * units)) {
+    scratch.projections.resize(static_cast<size_t>(longest * units));
+  }
   if (int8) {
-    const int stride = int8->projection.row_stride();
-    quantized.values.resize(static_cast<size_t>(seq.rows * stride));
-    quantized.scales.resize(static_cast<size_t>(seq.rows));
-    kernels::selected::quantize_rows({h, seq.rows, h_cols, h_cols}, quantized.values.data(), stride,
-                                     quantized.scales.data());
-    for (size_t k = 0; k < seq.count(); ++k) {
-      const int start = seq.starts[k], length = seq.lengths[k];
-      kernels::selected::attention_int8({h + start * h_cols, length, h_cols, h_cols},
-                                        {quantized.values.data() + start * stride,
-                                         quantized.scales.data() + start, length, h_cols, stride},
-                                        int8->projection.view(), int8->context.data(),
-                                        int8->activation, {}, weights + start,
-                                        pooled + static_cast<int>(k) * h_cols);
-    }
-    return;
+    scratch.at_least(seq.rows, stride);
+    kernels::selected::quantize_rows({h, seq.rows, h_cols, h_cols}, scratch.values.data(), stride,
+                                     scratch.scales.data());
   }
   const kernels::AttentionWeights w{const_view(a.kernel),
                                     a.config.use_bias ? a.bias.data() : nullptr, a.context.data(),
                                     a.config.activation};
   for (size_t k = 0; k < seq.count(); ++k) {
-    const int start = seq.starts[k];
-    kernels::selected::attention({h + start * h_cols, seq.lengths[k], h_cols, h_cols}, w, {},
-                                 weights + start, pooled + static_cast<int>(k) * h_cols);
+    const int start = seq.starts[k], length = seq.lengths[k];
+    const kernels::ConstMatrixView rows{h + start * h_cols, length, h_cols, h_cols};
+    float* pooled_k = pooled + static_cast<int>(k) * h_cols;
+    if (int8) {
+      kernels::selected::attention_int8(rows,
+                                        {scratch.values.data() + start * stride,
+                                         scratch.scales.data() + start, length, h_cols, stride},
+                                        int8->view(), a.context.data(), a.config.activation, {},
+                                        scratch.projections.data(), weights + start, pooled_k);
+    } else {
+      kernels::selected::attention(rows, w, {}, scratch.projections.data(), weights + start,
+                                   pooled_k);
+    }
   }
 }
 
@@ -212,7 +226,7 @@ struct WordScratch {
   std::vector<float> inputs, projected, cache_miss, states, weights, vectors;
   std::vector<const float*> projected_rows;    // of each input row, into the cache or `projected`
   std::vector<std::pair<int, size_t>> copied;  // rows the cache could not give: row, offset
-  QuantizedRows quantized;                     // for the integer products
+  ProductScratch products;
   GruScratch gru;
 };
 
@@ -268,7 +282,7 @@ void encode_sentences(const HanParams<float>& p, const Int8Han* int8, SentenceBa
   } else {
     encoder_projections(p.word_encoder, int8 ? &int8->word_encoder : nullptr, words.rows,
                         scratch.inputs.data(), embedding_dim, scratch.projected,
-                        scratch.projected_rows, scratch.quantized);
+                        scratch.projected_rows, scratch.products);
   }
   scratch.states.resize(static_cast<size_t>(words.rows * word_dim));
   scratch.weights.resize(static_cast<size_t>(words.rows));
@@ -277,7 +291,7 @@ void encode_sentences(const HanParams<float>& p, const Int8Han* int8, SentenceBa
                          scratch.projected_rows, scratch.states.data(), scratch.gru);
   attention_forward_ragged(p.word_attention, int8 ? &int8->word_attention : nullptr, words,
                            scratch.states.data(), word_dim, scratch.weights.data(),
-                           scratch.vectors.data(), scratch.quantized);
+                           scratch.vectors.data(), scratch.products);
   for (size_t i = first; i < last; ++i) {
     const size_t k = static_cast<size_t>(batch.pending[i]), local = i - first;
     const float* weights = scratch.weights.data() + words.starts[local];
@@ -328,7 +342,7 @@ struct DocumentScratch {
   RaggedSequences documents;
   std::vector<float> projected, states, weights, vectors;
   std::vector<const float*> projected_rows;
-  QuantizedRows quantized;
+  ProductScratch products;
   std::vector<int> reused;  // of each document, the sentences the cache gave
   std::vector<int32_t> key;
   EncodedSentence found;
@@ -411,12 +425,12 @@ std::vector<HanOutput<float>> forward_ragged(const HanParams<float>& p, const Do
   const Int8Han* int8 = options.int8;
   encoder_projections(p.sentence_encoder, int8 ? &int8->sentence_encoder : nullptr, documents.rows,
                       batch.vectors.data(), word_dim, scratch.projected, scratch.projected_rows,
-                      scratch.quantized);
+                      scratch.products);
   encoder_forward_ragged(p.sentence_encoder, int8 ? &int8->sentence_encoder : nullptr, documents,
                          scratch.projected_rows, scratch.states.data(), scratch.gru);
   attention_forward_ragged(p.sentence_attention, int8 ? &int8->sentence_attention : nullptr,
                            documents, scratch.states.data(), sentence_dim, scratch.weights.data(),
-                           scratch.vectors.data(), scratch.quantized);
+                           scratch.vectors.data(), scratch.products);
 
   // Back to the documents as given, padding and empty sentences included.
   std::vector<HanOutput<float>> out(count);
@@ -479,14 +493,14 @@ void InputProjectionCache::compute(const HanParams<float>& params, const Int8Han
                                    float* out) {
   const EncoderParams<float>& e = params.word_encoder;
   const int gates = 3 * e.config.units, dim = params.config.embedding_dim;
-  thread_local detail::QuantizedRows quantized;
+  thread_local detail::ProductScratch scratch;
   for (int direction = 0; direction < (e.config.bidirectional ? 2 : 1); ++direction) {
     const GruParams<float>& p = std::get<GruParams<float>>(direction ? e.backward : e.forward);
     const Int8Matrix* kernel =
         int8 ? &(direction ? int8->word_encoder.backward : int8->word_encoder.forward).kernel
              : nullptr;
     detail::multiply({params.embedding.row(id).data(), 1, dim, dim}, p.kernel, p.bias.row(0).data(),
-                     kernel, {out + direction * gates, 1, gates, gates}, quantized);
+                     kernel, {out + direction * gates, 1, gates, gates}, scratch);
   }
 }
 

@@ -16,12 +16,11 @@ namespace han {
 class Int8Matrix {
  public:
   Int8Matrix() = default;
-  // w: inputs x outputs; bias: w.cols() values, or null.
-  Int8Matrix(const Matrix<float>& w, const float* bias);
+  // w: inputs x outputs, which this replaces by the values its integers stand for (scale_j ·
+  // q_kj); bias: w.cols() values, or null.
+  Int8Matrix(Matrix<float>& w, const float* bias);
 
   kernels::Int8MatrixView view() const;
-  // The weights the integers stand for, scale_j · q_kj.
-  Matrix<float> dequantized() const;
   int rows() const { return rows_; }
   // int16 values per activation row of a product with this matrix (kernels::Int16RowsView).
   int row_stride() const { return 2 * view().pairs(); }
@@ -41,26 +40,18 @@ struct Int8Encoder {
   Int8Gru forward, backward;
 };
 
-struct Int8Attention {
-  Int8Matrix projection;       // h W + b
-  std::vector<float> context;  // padded with zeros to whole panels (kernels::attention_int8)
-  Activation activation = Activation::Tanh;
-};
-
+// The attentions' projections h W + b are their Int8Matrix; their contexts stay float.
 struct Int8Han {
   Int8Encoder word_encoder, sentence_encoder;
-  Int8Attention word_attention, sentence_attention;
+  Int8Matrix word_attention, sentence_attention;
 };
 
-// For parameters whose configuration runs on the ragged path (detail::runs_ragged).
-Int8Han make_int8_han(const HanParams<float>& p);
+// Packs the matrices of `p`, whose configuration runs on the ragged path (detail::runs_ragged),
+// and replaces each in `p` by what its integers stand for, so that float code on them (gradients,
+// training) sees the weights the integer products use.
+Int8Han make_int8_han(HanParams<float>& p);
 
 // Whether int8 compute quantizes the tensor of this name (docs/model-format.md).
 bool computed_in_int8(const std::string& tensor_name);
-
-// The parameters with every matrix that int8 compute quantizes replaced by what its integers
-// stand for (Int8Matrix::dequantized), so that float code on them (gradients, training) sees the
-// weights the integer products use.
-void round_to_int8(HanParams<float>& p);
 
 }  // namespace han

@@ -121,7 +121,6 @@ void Model::set_compute(ComputeType type) {
         "concatenated directions, and attention with tanh, linear or relu");
   }
   if (type == ComputeType::Int8) {
-    round_to_int8(params);
     int8 = std::make_shared<const Int8Han>(make_int8_han(params));
   } else {
     int8.reset();
