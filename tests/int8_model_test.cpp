@@ -4,7 +4,9 @@
 // int8 tensors are named.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,25 +19,14 @@
 namespace han {
 namespace {
 
+using testing::load_error;
+using testing::reseal;
+
 // The small test network with both encoders on the ragged path, which int8 compute needs.
 HanConfig ragged_config() {
   HanConfig c = testing::small_config();
   c.sentence_encoder = {CellType::Gru, 3, true, MergeMode::Concat, true, Activation::Sigmoid};
   return c;
-}
-
-std::string load_error(const std::vector<uint8_t>& bytes) {
-  try {
-    read_model(bytes.data(), bytes.size());
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-void reseal(std::vector<uint8_t>& bytes) {
-  const uint32_t crc = crc32(bytes.data(), bytes.size() - 4);
-  for (size_t i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
 }
 
 // Where the values of tensor `name` start in the file: after its name, dtype, rank and dims.

@@ -18,20 +18,8 @@
 namespace han {
 namespace {
 
-std::string load_error(const std::vector<uint8_t>& bytes, LoadOptions options = {}) {
-  try {
-    read_model(bytes.data(), bytes.size(), options);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// Recomputes the trailing CRC so a test reaches the checks behind it.
-void reseal(std::vector<uint8_t>& bytes) {
-  const uint32_t crc = crc32(bytes.data(), bytes.size() - 4);
-  for (size_t i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
-}
+using testing::load_error;
+using testing::reseal;
 
 // Replaces the CONF section's JSON; the section length and file length are patched to match.
 std::vector<uint8_t> with_config(const Model& model, const std::string& conf_json) {

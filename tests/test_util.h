@@ -1,9 +1,12 @@
 #pragma once
-// Small random models for tests.
+// Small random models for tests, and what the tests of damaged model files share.
 #include <random>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+#include "io/crc32.h"
+#include "io/model_file.h"
 #include "model/model.h"
 
 namespace han::testing {
@@ -43,6 +46,22 @@ inline Model random_model(const HanConfig& config, unsigned seed) {
   m.metadata_json = R"({"name":"random test model"})";
   m.set_golden_texts({"w2 w3 w4. w5 w6!", "w7", "w8 w9 w10 w11. w2 unknown w3? w4."});
   return m;
+}
+
+// The loader's message for these bytes, or "" when they load.
+inline std::string load_error(const std::vector<uint8_t>& bytes, LoadOptions options = {}) {
+  try {
+    read_model(bytes.data(), bytes.size(), options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Recomputes the trailing CRC so a test reaches the checks behind it.
+inline void reseal(std::vector<uint8_t>& bytes) {
+  const uint32_t crc = crc32(bytes.data(), bytes.size() - 4);
+  for (size_t i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
 }
 
 }  // namespace han::testing
