@@ -1,5 +1,5 @@
 #pragma once
-// Kernels of the inference hot paths: the matrix products of the recurrent layers and the fused
+// Kernels of the inference hot paths: the matrix products of the recurrent layers and the
 // attention, in float32 and in integers (int8 weights, int16 activations, int32 sums; models that
 // compute in int8). Each exists twice with the same signature:
 //   reference   plain scalar loops, the definition the tests hold the other to;

@@ -140,10 +140,10 @@ void gemm_rows(const float* x, int x_stride, ConstMatrixView w, const float* bia
   }
 }
 
-// s_t = act(u_t) · c for the rows u_t of U (`cols` values each, row stride `stride`).
-void attention_scores(const float* u, int rows, int cols, int stride, const float* context,
+// s_t = act(u_t) · c for the rows u_t of U (`cols` values each, one after another).
+void attention_scores(const float* u, int rows, int cols, const float* context,
                       Activation activation, float* scores) {
-  for (int t = 0; t < rows; ++t, u += stride) {
+  for (int t = 0; t < rows; ++t, u += cols) {
     Vec partial = splat(0.0f);
     int j = 0;
     if (activation == Activation::Tanh) {  // the usual one, in a loop of its own
@@ -305,7 +305,7 @@ void attention(ConstMatrixView h, const AttentionWeights& a, const std::vector<b
                float* projections, float* weights, float* pooled) {
   const int units = a.kernel.cols;
   gemm(h, a.kernel, a.bias, {projections, h.rows, units, units});
-  attention_scores(projections, h.rows, units, units, a.context, a.activation, weights);
+  attention_scores(projections, h.rows, units, a.context, a.activation, weights);
   masked_softmax(weights, h.rows, mask);
   gemv(weights, h, nullptr, pooled);  // p = alpha H
 }
@@ -355,7 +355,7 @@ void attention_int8(ConstMatrixView h, Int16RowsView hq, Int8MatrixView w, const
                     Activation activation, const std::vector<bool>& mask, float* projections,
                     float* weights, float* pooled) {
   gemm_int8(hq, w, {projections, h.rows, w.cols, w.cols});
-  attention_scores(projections, h.rows, w.cols, w.cols, context, activation, weights);
+  attention_scores(projections, h.rows, w.cols, context, activation, weights);
   masked_softmax(weights, h.rows, mask);
   gemv(weights, h, nullptr, pooled);  // p = alpha H
 }

@@ -162,8 +162,8 @@ HanOutput<T> han_forward_layers(const HanParams<T>& p, const Document& doc) {
   return out;
 }
 
-// The layers the ragged float path (han_forward_ragged) runs: GRU encoders with reset_after and
-// sigmoid, concatenated when bidirectional, and attention activations the fused kernel knows.
+// The layers the ragged path (han_forward_ragged) runs: GRU encoders with reset_after and
+// sigmoid, concatenated when bidirectional, and attention activations the kernels know.
 inline bool runs_ragged(const HanConfig& c) {
   auto encoder = [](const EncoderConfig& e) {
     return e.cell == CellType::Gru && e.reset_after &&
